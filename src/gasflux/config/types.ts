@@ -66,5 +66,10 @@ export interface ResolvedConfig {
   requiredGases: string[];
   /** `defaults`: no user config; `merged`: user YAML over the template; `complete`: the user's config as-is. */
   source: 'defaults' | 'merged' | 'complete';
+  /**
+   * True when the user's own config says `ordinary_kriging_settings.cut_ground: true` (as opposed to
+   * inheriting the template's value): a file without `height_agl` is then an error, not a warning.
+   */
+  explicitCutGround?: boolean;
   warnings: import('../errors.js').GasfluxWarning[];
 }
