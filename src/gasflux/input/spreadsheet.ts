@@ -73,7 +73,7 @@ function sheetToTable(rows: XLSX.CellObject[][], fileName: string, limits: ReadL
     const row = rows[r];
     if (!row) continue;
     for (let c = 0; c < row.length; c++) {
-      if (cellValue(row[c], date1904) === null) continue;
+      if (isEmptyCell(row[c])) continue;
       if (headerRow < 0) headerRow = r;
       if (c < firstCol) firstCol = c;
       if (c > lastCol) lastCol = c;
@@ -94,13 +94,17 @@ function sheetToTable(rows: XLSX.CellObject[][], fileName: string, limits: ReadL
   return builder.finish();
 }
 
+function isEmptyCell(cell: XLSX.CellObject | undefined): boolean {
+  return !cell || cell.v === undefined || cell.v === null || cell.t === 'z' || cell.v === '';
+}
+
 function cellValue(cell: XLSX.CellObject | undefined, date1904: boolean): CellValue {
-  if (!cell || cell.v === undefined || cell.v === null) return null;
+  if (!cell || isEmptyCell(cell)) return null;
   switch (cell.t) {
     case 'n':
       return typeof cell.z === 'string' && XLSX.SSF.is_date(cell.z) ? excelSerialToText(cell.v as number, date1904) : (cell.v as number);
     case 's':
-      return cell.v === '' ? null : String(cell.v);
+      return String(cell.v);
     case 'b':
       return cell.v ? 'TRUE' : 'FALSE';
     case 'd':
