@@ -28,6 +28,7 @@ export type GasfluxErrorCode =
   | 'MISSING_HEIGHT_AGL'
   | 'INVALID_CONFIG'
   | 'VARIOGRAM_FIT_FAILED'
+  | 'CIRCLE_FIT_FAILED'
   | 'SINGULAR_MATRIX';
 
 export interface GasfluxErrorDetails {
