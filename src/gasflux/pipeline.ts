@@ -15,7 +15,7 @@ import { largestMonotonicRun, numberTransects } from './stages/transects.js';
 import { normalWind, projectOntoCurtain } from './stages/curtain.js';
 import { projectOntoCircle } from './stages/spiral.js';
 import { gasDensity, mean, molarVolume, pointFlux } from './stages/flux.js';
-import { experimentalVariogram, fitVariogram, type FittedVariogram } from './stages/variogram.js';
+import { experimentalVariograms, fitVariogram, type ExperimentalVariogram, type FittedVariogram } from './stages/variogram.js';
 import { buildGrid, cutGround, groundProfile, type GroundProfile, type KrigingGrid } from './stages/kriging-grid.js';
 import { krigeGrid, nearestNeighbours, uniquePoints } from './stages/ordinary-kriging.js';
 import { integrateGrid } from './stages/simpson.js';
@@ -94,9 +94,9 @@ export interface ProcessOptions {
   tracker?: ProgressTracker;
 }
 
-/** Steps processFlight reports: course, background per gas, spatial, variogram per gas, kriging, statistics. */
+/** Steps processFlight reports: course, background per gas, spatial, variogram, kriging, statistics. */
 export function pipelineSteps(gasCount: number): number {
-  return 4 + 2 * gasCount;
+  return 5 + gasCount;
 }
 
 /** Indices where `keep` says yes. */
@@ -110,6 +110,34 @@ function subset(values: Float64Array, rows: Int32Array): Float64Array {
   const out = new Float64Array(rows.length);
   for (let k = 0; k < rows.length; k++) out[k] = values[rows[k]];
   return out;
+}
+
+/**
+ * One fitted variogram per gas. Without a semivariogram_filter every gas shares one pair search; with it, each gas
+ * keeps only its own rows above the filter.
+ */
+function fitVariograms(
+  x: Float64Array,
+  height: Float64Array,
+  gases: { gas: string; values: Float64Array }[],
+  config: GasfluxConfig,
+  tracker: ProgressTracker,
+): FittedVariogram[] {
+  const settings = config.semivariogram_settings;
+  const filter = settings.semivariogram_filter;
+  let experimental: ExperimentalVariogram[];
+  tracker.begin('variogram');
+  if (typeof filter === 'number') {
+    experimental = gases.map(({ values }) => {
+      const rows = rowsWhere(values.length, (k) => values[k] > filter);
+      return experimentalVariograms(subset(x, rows), subset(height, rows), [subset(values, rows)], settings)[0];
+    });
+  } else {
+    experimental = experimentalVariograms(x, height, gases.map((g) => g.values), settings);
+  }
+  const fitted = experimental.map((e, g) => fitVariogram(e, settings.model, gases[g].gas));
+  tracker.end();
+  return fitted;
 }
 
 export function processFlight(flight: Flight, config: GasfluxConfig, options: ProcessOptions = {}): GasfluxResult {
@@ -218,21 +246,7 @@ export function processFlight(flight: Flight, config: GasfluxConfig, options: Pr
     return { baseline, mass, density, normalisedKept, ...pointFlux(normalisedKept, windspeed, density) };
   });
 
-  const variograms = fluxes.map(({ baseline: { gas }, kgHM2 }) => {
-    tracker.begin('variogram', gas);
-    const filter = config.semivariogram_settings.semivariogram_filter;
-    let vx: Float64Array = x, vy: Float64Array = height, vz: Float64Array = kgHM2;
-    if (typeof filter === 'number') {
-      const rows = rowsWhere(kgHM2.length, (k) => kgHM2[k] > filter);
-      vx = subset(x, rows);
-      vy = subset(height, rows);
-      vz = subset(kgHM2, rows);
-    }
-    const experimental = experimentalVariogram(vx, vy, vz, config.semivariogram_settings);
-    const fitted = fitVariogram(experimental, config.semivariogram_settings.model, gas);
-    tracker.end();
-    return fitted;
-  });
+  const variograms = fitVariograms(x, height, fluxes.map((f) => ({ gas: f.baseline.gas, values: f.kgHM2 })), config, tracker);
 
   tracker.begin('kriging');
   const kriged = krigeGrid(

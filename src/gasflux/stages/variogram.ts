@@ -110,12 +110,16 @@ function forEachCandidatePair(frame: Frame, minAlong: number, maxAlong: number, 
   }
 }
 
-export function experimentalVariogram(
+/**
+ * Experimental variograms of several value sets on the same points (one per gas): the pair search and binning are
+ * done once and shared.
+ */
+export function experimentalVariograms(
   x: Float64Array,
   h: Float64Array,
-  z: Float64Array,
+  values: Float64Array[],
   settings: SemivariogramSettings,
-): ExperimentalVariogram {
+): ExperimentalVariogram[] {
   const nLags = settings.n_lags;
   const azimuthRad = settings.azimuth * DEG;
   const halfTolerance = (settings.tolerance / 2) * DEG;
@@ -124,12 +128,28 @@ export function experimentalVariogram(
   const halfBand = band / 2;
   const requestedLag = settings.maxlag < 1 ? settings.maxlag * allPairsMax : settings.maxlag;
   const frame = buildFrame(x, h, azimuthRad, halfBand > 0 ? halfBand : 1);
+  const v = new Float64Array(x.length);
+  for (let i = 0; i < x.length; i++) v[i] = x[i] * Math.sin(azimuthRad) + h[i] * Math.cos(azimuthRad);
+  const tanHalfTolerance = Math.tan(halfTolerance);
+  const fastPath = Math.abs(azimuthRad) < Math.PI && halfTolerance < Math.PI / 2;
+  const MARGIN = 1e-9;
 
+  /** Pair distance when the pair is directional, else −1. Clear cases skip the reference's acos/sin. */
   const pairDistance = (i: number, j: number) => {
     const dx = x[i] - x[j];
     const dy = h[i] - h[j];
     const d = Math.sqrt(dx * dx + dy * dy);
-    return d > 0 && isDirectional(dx, dy, d, azimuthRad, halfTolerance, halfBand) ? d : -1;
+    if (!(d > 0)) return -1;
+    if (fastPath) {
+      const across = Math.abs(v[i] - v[j]);
+      const along = Math.abs(frame.u[i] - frame.u[j]);
+      const angleLimit = along * tanHalfTolerance;
+      const clearlyIn = across <= halfBand * (1 - MARGIN) && across <= angleLimit * (1 - MARGIN) - MARGIN * d;
+      if (clearlyIn) return d;
+      const clearlyOut = across > halfBand * (1 + MARGIN) + MARGIN * d || across > angleLimit * (1 + MARGIN) + MARGIN * d;
+      if (clearlyOut) return -1;
+    }
+    return isDirectional(dx, dy, d, azimuthRad, halfTolerance, halfBand) ? d : -1;
   };
 
   // The lag is maxlag when some directional pair reaches it, else the longest directional pair (scikit-gstat).
@@ -153,7 +173,8 @@ export function experimentalVariogram(
   const step = maxLag / nLags;
   for (let k = 0; k < nLags - 1; k++) bins[k] = (k + 1) * step;
   bins[nLags - 1] = maxLag;
-  const sums = new Float64Array(nLags);
+  const sets = values.length;
+  const sums = new Float64Array(nLags * sets);
   const pairCounts = new Int32Array(nLags);
   const useCressie = settings.estimator === 'cressie';
   let pairsUsed = 0;
@@ -164,23 +185,34 @@ export function experimentalVariogram(
     while (k > 0 && d < bins[k - 1]) k--;
     while (k < nLags - 1 && d >= bins[k]) k++;
     if (d >= bins[k]) return;
-    const v = Math.abs(z[i] - z[j]);
-    sums[k] += useCressie ? Math.sqrt(v) : v * v;
+    for (let s = 0; s < sets; s++) {
+      const z = values[s];
+      const diff = Math.abs(z[i] - z[j]);
+      sums[k * sets + s] += useCressie ? Math.sqrt(diff) : diff * diff;
+    }
     pairCounts[k] += 1;
     pairsUsed += 1;
   });
-  const experimental = new Float64Array(nLags);
-  for (let k = 0; k < nLags; k++) {
-    const count = pairCounts[k];
-    if (count === 0) experimental[k] = NaN;
-    else if (useCressie) {
-      const term = ((1 / count) * sums[k]) ** 4;
-      experimental[k] = (0.5 * term) / (0.457 + 0.494 / count + 0.045 / (count * count));
-    } else {
-      experimental[k] = (1 / (2 * count)) * sums[k];
+
+  return values.map((_, s) => {
+    const experimental = new Float64Array(nLags);
+    for (let k = 0; k < nLags; k++) {
+      const count = pairCounts[k];
+      const sum = sums[k * sets + s];
+      if (count === 0) experimental[k] = NaN;
+      else if (useCressie) {
+        const term = ((1 / count) * sum) ** 4;
+        experimental[k] = (0.5 * term) / (0.457 + 0.494 / count + 0.045 / (count * count));
+      } else {
+        experimental[k] = (1 / (2 * count)) * sum;
+      }
     }
-  }
-  return { bins, experimental, pairCounts, maxLag, pairsUsed };
+    return { bins: bins.slice(), experimental, pairCounts: pairCounts.slice(), maxLag, pairsUsed };
+  });
+}
+
+export function experimentalVariogram(x: Float64Array, h: Float64Array, z: Float64Array, settings: SemivariogramSettings): ExperimentalVariogram {
+  return experimentalVariograms(x, h, [z], settings)[0];
 }
 
 /** Fits the theoretical model (no nugget) to the non-empty bins at their upper edges with Levenberg–Marquardt. */
@@ -209,6 +241,16 @@ export function fitVariogram(experimental: ExperimentalVariogram, modelName: Var
       'VARIOGRAM_FIT_FAILED',
       'variogram',
       `Gas '${gas}': the ${modelName} variogram fit did not converge (MINPACK info ${fit.info} after ${fit.nfev} evaluations)`,
+    );
+  }
+  // The unbounded fit can run to r ≤ 0 when the experimental variogram is flat (pure noise): every grid node would
+  // then lack neighbours and the flux would silently integrate to 0.
+  if (!(range > 0) || !(sill > 0)) {
+    throw new GasfluxError(
+      'VARIOGRAM_FIT_FAILED',
+      'variogram',
+      `Gas '${gas}': the ${modelName} variogram fit gave range ${range.toPrecision(4)} m and sill ${sill.toPrecision(4)}; both must be positive. ` +
+        'The point fluxes show no spatial structure at the sampled lags (noise-dominated); check the background settings (half_window) for the sampling rate, or maxlag',
     );
   }
   return { ...experimental, model: modelName, effectiveRange: range, sill, nugget: 0, gamma: (h) => model(h, range, sill) };
