@@ -89,7 +89,7 @@ describe('failures inside the pipeline name the stage, the code and the reason',
     const bins = Float64Array.from({ length: 20 }, (_, k) => (k + 1) * 5);
     const experimental = Float64Array.from(bins, (_, k) => 1 + 0.01 * Math.sin(k * 7));
     assert.throws(
-      () => fitVariogram({ bins, experimental, pairCounts: new Int32Array(20).fill(10), maxLag: 100, pairsUsed: 200 }, 'spherical', 'ch4'),
+      () => fitVariogram({ bins, experimental, pairCounts: new Int32Array(20).fill(10), maxLag: 100, pairsUsed: 200, pairsExamined: 200 }, 'spherical', 'ch4'),
       (error: unknown) =>
         error instanceof GasfluxError &&
         error.code === 'VARIOGRAM_FIT_FAILED' &&
@@ -102,7 +102,7 @@ describe('failures inside the pipeline name the stage, the code and the reason',
     const bins = Float64Array.from({ length: 20 }, (_, k) => (k + 1) * 5);
     const experimental = Float64Array.from(bins, (_, k) => (k === 3 ? 1 : NaN));
     assert.throws(
-      () => fitVariogram({ bins, experimental, pairCounts: new Int32Array(20), maxLag: 100, pairsUsed: 1 }, 'spherical', 'co2'),
+      () => fitVariogram({ bins, experimental, pairCounts: new Int32Array(20), maxLag: 100, pairsUsed: 1, pairsExamined: 1 }, 'spherical', 'co2'),
       (error: unknown) => error instanceof GasfluxError && error.code === 'VARIOGRAM_FIT_FAILED' && /only 1 variogram lag bin/.test(error.message),
     );
   });

@@ -209,6 +209,25 @@ describe('directional variogram', () => {
     });
   }
 
+  test('examines only pairs inside the band and the lag, never all pairs', () => {
+    // 12 transects 11 m apart (beyond the ±10 m band), 1,500 points each: 161 million pairs in all.
+    const perTransect = 1500;
+    const count = 12 * perTransect;
+    const x = new Float64Array(count);
+    const h = new Float64Array(count);
+    const z = new Float64Array(count);
+    for (let i = 0; i < count; i++) {
+      x[i] = (i % perTransect) * (1000 / perTransect);
+      h[i] = Math.floor(i / perTransect) * 11;
+      z[i] = Math.sin(x[i] / 50) * (1 + h[i] / 100);
+    }
+    const result = experimentalVariogram(x, h, z, settings());
+    // Within one transect, pairs closer than 100 m along it: about 1,500 × 150 per transect.
+    const withinLag = 12 * perTransect * Math.ceil(100 / (1000 / perTransect));
+    assert.ok(result.pairsExamined <= 2 * withinLag, `${result.pairsExamined} candidate pairs examined`);
+    assert.ok(result.pairsUsed > 0.9 * withinLag);
+  });
+
   test('the largest pair distance comes from the convex hull and equals the all-pairs maximum', () => {
     const { x, h } = randomCurtain(400, 9);
     let best = 0;

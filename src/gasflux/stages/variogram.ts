@@ -17,8 +17,10 @@ export interface ExperimentalVariogram {
   pairCounts: Int32Array;
   /** Largest lag actually used (maxlag, or the largest directional pair distance when that is smaller). */
   maxLag: number;
-  /** Directional pairs examined in total (within the lag), for diagnostics. */
+  /** Directional pairs within the lag that went into the bins. */
   pairsUsed: number;
+  /** Candidate pairs examined while binning (within the band's buckets and the lag along the azimuth). */
+  pairsExamined: number;
 }
 
 export interface FittedVariogram extends ExperimentalVariogram {
@@ -43,22 +45,32 @@ function isDirectional(dx: number, dy: number, d: number, azimuthRad: number, ha
   return a <= halfTolerance && halfBand >= Math.abs(d * Math.sin(shifted));
 }
 
+/** Buckets per half-band: candidates then lie within 1 + 1/BUCKETS_PER_HALF_BAND half-bands across the azimuth. */
+const BUCKETS_PER_HALF_BAND = 2;
+
 interface Frame {
   order: Int32Array; // point indices sorted by u within each band bucket, buckets concatenated
   bucketStart: Map<number, [number, number]>;
+  /** Coordinates along (u) and across (v) the azimuth. */
   u: Float64Array;
+  v: Float64Array;
   bucketKeys: number[];
+  /** Largest |Δv| a pair may have and still be directional (with a rounding margin). */
+  maxAcross: number;
 }
 
-function buildFrame(x: Float64Array, h: Float64Array, azimuthRad: number, bucketWidth: number): Frame {
+function buildFrame(x: Float64Array, h: Float64Array, azimuthRad: number, halfBand: number): Frame {
   const count = x.length;
   const u = new Float64Array(count);
+  const v = new Float64Array(count);
   const bucketOf = new Float64Array(count);
   const c = Math.cos(azimuthRad);
   const s = Math.sin(azimuthRad);
+  const bucketWidth = halfBand > 0 ? halfBand / BUCKETS_PER_HALF_BAND : 1;
   for (let i = 0; i < count; i++) {
     u[i] = x[i] * c - h[i] * s;
-    bucketOf[i] = Math.floor((x[i] * s + h[i] * c) / bucketWidth);
+    v[i] = x[i] * s + h[i] * c;
+    bucketOf[i] = Math.floor(v[i] / bucketWidth);
   }
   const order = Int32Array.from({ length: count }, (_, i) => i).sort((a, b) => bucketOf[a] - bucketOf[b] || u[a] - u[b]);
   const bucketStart = new Map<number, [number, number]>();
@@ -69,18 +81,24 @@ function buildFrame(x: Float64Array, h: Float64Array, azimuthRad: number, bucket
     bucketStart.set(key, [k, end]);
     k = end;
   }
-  return { order, bucketStart, u, bucketKeys: [...bucketStart.keys()] };
+  let extent = 0;
+  for (let i = 0; i < count; i++) extent = Math.max(extent, Math.abs(u[i]), Math.abs(v[i]));
+  const maxAcross = halfBand * (1 + 1e-9) + 1e-9 * extent;
+  return { order, bucketStart, u, v, bucketKeys: [...bucketStart.keys()], maxAcross };
 }
 
 /**
- * Calls `visit(i, j)` for every pair that may be within the band (same or adjacent bucket) and whose separation
- * along the azimuth lies in [minAlong, maxAlong]. Returns early when `visit` returns true.
+ * Calls `visit(i, j)` for every pair within the band across the azimuth (up to a rounding margin) whose separation
+ * along it lies in [minAlong, maxAlong]. Pairs farther apart across are skipped before any distance is computed.
+ * Returns early when `visit` returns true.
  */
 function forEachCandidatePair(frame: Frame, minAlong: number, maxAlong: number, visit: (i: number, j: number) => boolean | void) {
-  const { order, bucketStart, u } = frame;
+  const { order, bucketStart, u, v, maxAcross } = frame;
+  const neighbourKeys = Array.from({ length: BUCKETS_PER_HALF_BAND + 1 }, (_, k) => k);
   for (const key of frame.bucketKeys) {
     const [a0, a1] = bucketStart.get(key)!;
-    for (const otherKey of [key, key + 1]) {
+    for (const offset of neighbourKeys) {
+      const otherKey = key + offset;
       const other = bucketStart.get(otherKey);
       if (!other) continue;
       const [b0, b1] = other;
@@ -95,14 +113,14 @@ function forEachCandidatePair(frame: Frame, minAlong: number, maxAlong: number, 
           for (let q = from; q < b1; q++) {
             const du = u[order[q]] - ui;
             if (du > maxAlong) break;
-            if (du >= minAlong && visit(i, order[q])) return;
+            if (du >= minAlong && Math.abs(v[order[q]] - v[i]) <= maxAcross && visit(i, order[q])) return;
           }
         } else {
           while (lo < b1 && u[order[lo]] < ui - maxAlong) lo++;
           for (let q = lo; q < b1; q++) {
             const du = Math.abs(u[order[q]] - ui);
             if (u[order[q]] - ui > maxAlong) break;
-            if (du >= minAlong && visit(i, order[q])) return;
+            if (du >= minAlong && Math.abs(v[order[q]] - v[i]) <= maxAcross && visit(i, order[q])) return;
           }
         }
       }
@@ -127,9 +145,8 @@ export function experimentalVariograms(
   const band = settings.bandwidth <= allPairsMax ? settings.bandwidth : 0;
   const halfBand = band / 2;
   const requestedLag = settings.maxlag < 1 ? settings.maxlag * allPairsMax : settings.maxlag;
-  const frame = buildFrame(x, h, azimuthRad, halfBand > 0 ? halfBand : 1);
-  const v = new Float64Array(x.length);
-  for (let i = 0; i < x.length; i++) v[i] = x[i] * Math.sin(azimuthRad) + h[i] * Math.cos(azimuthRad);
+  const frame = buildFrame(x, h, azimuthRad, halfBand);
+  const { u, v } = frame;
   const tanHalfTolerance = Math.tan(halfTolerance);
   const fastPath = Math.abs(azimuthRad) < Math.PI && halfTolerance < Math.PI / 2;
   const MARGIN = 1e-9;
@@ -142,7 +159,7 @@ export function experimentalVariograms(
     if (!(d > 0)) return -1;
     if (fastPath) {
       const across = Math.abs(v[i] - v[j]);
-      const along = Math.abs(frame.u[i] - frame.u[j]);
+      const along = Math.abs(u[i] - u[j]);
       const angleLimit = along * tanHalfTolerance;
       const clearlyIn = across <= halfBand * (1 - MARGIN) && across <= angleLimit * (1 - MARGIN) - MARGIN * d;
       if (clearlyIn) return d;
@@ -178,7 +195,9 @@ export function experimentalVariograms(
   const pairCounts = new Int32Array(nLags);
   const useCressie = settings.estimator === 'cressie';
   let pairsUsed = 0;
+  let pairsExamined = 0;
   forEachCandidatePair(frame, 0, maxLag, (i, j) => {
+    pairsExamined += 1;
     const d = pairDistance(i, j);
     if (!(d >= 0 && d < maxLag)) return;
     let k = Math.min(Math.floor(d / step), nLags - 1);
@@ -207,7 +226,7 @@ export function experimentalVariograms(
         experimental[k] = (1 / (2 * count)) * sum;
       }
     }
-    return { bins: bins.slice(), experimental, pairCounts: pairCounts.slice(), maxLag, pairsUsed };
+    return { bins: bins.slice(), experimental, pairCounts: pairCounts.slice(), maxLag, pairsUsed, pairsExamined };
   });
 }
 
