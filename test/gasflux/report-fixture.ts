@@ -3,17 +3,7 @@
 
 import type { ReportInput } from '../../src/gasflux/report/render-report.js';
 
-/** A small deterministic pseudo-random generator (mulberry32), so the fixture is the same on every run. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 as random } from '../helpers/synthetic-flight.js';
 
 function two(n: number): string {
   return String(n).padStart(2, '0');

@@ -27,17 +27,9 @@ import type { CellValue, RawTable } from '../../src/gasflux/table.js';
 /** Molar volume of an ideal gas at 273.15 K and 1013.25 hPa (m³/mol), the constant gasflux uses. */
 export const MOLAR_VOLUME_STP = 0.022413969545014;
 
-/** g/mol, as in the spec §4.5.6 (molmass 2023.8.30 average atomic weights). */
-export const MOLAR_MASSES: Readonly<Record<string, number>> = {
-  ch4: 16.042504,
-  co2: 44.00955,
-  c2h6: 30.069126,
-  n2o: 44.012811,
-  nh3: 17.030526,
-  h2s: 34.080682,
-  co: 28.010145,
-  so2: 64.06361,
-};
+/** g/mol (spec §4.5.6): the library's table, so generated ppm and computed densities use the same masses. */
+import { MOLAR_MASSES } from '../../src/gasflux/config/molar-masses.ts';
+export { MOLAR_MASSES };
 
 /** Default emission rates (kg/h). Gases not listed emit nothing unless `emissions` says so. */
 export const DEFAULT_EMISSIONS: Readonly<Record<string, number>> = { ch4: 10, co2: 100, c2h6: 0.5 };
