@@ -1,0 +1,106 @@
+/** The Agenda job that processes one uploaded flight and keeps its task's progress current. */
+import { readFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import type { Agenda, Job } from 'agenda';
+import type { Logger } from '../src/logger.js';
+import type { TaskService } from '../src/domain/task-service.js';
+import type { ResultType, TaskProgress, TaskResultFile } from '../src/domain/task.js';
+import { apiStageName, STAGE_MESSAGES } from '../src/domain/stage-names.js';
+import { runFluxWorker } from './run-flux-worker.js';
+
+export const PROCESS_FLIGHT_JOB = 'gasflux.process-flight';
+
+export interface ProcessFlightData {
+  taskId: string;
+}
+
+export interface ProcessFlightContext {
+  tasks: TaskService;
+  uploadFolder: string;
+  outputFolder: string;
+  log: Logger;
+  concurrency: number;
+  lockLifetimeMs: number;
+}
+
+const RESULT_TYPES: Record<string, ResultType> = { report: 'report', data: 'data', config: 'config', output_vars: 'metadata' };
+const PROGRESS_INTERVAL_MS = 250;
+
+export function defineProcessFlight(agenda: Agenda, context: ProcessFlightContext): void {
+  agenda.define<ProcessFlightData>(PROCESS_FLIGHT_JOB, (job) => processFlight(job, context), {
+    concurrency: context.concurrency,
+    lockLifetime: context.lockLifetimeMs,
+    removeOnComplete: true,
+  });
+}
+
+async function processFlight(job: Job<ProcessFlightData>, context: ProcessFlightContext): Promise<void> {
+  const { taskId } = job.attrs.data;
+  const log = context.log.child({ task_id: taskId });
+  const task = await context.tasks.startAttempt(taskId);
+  if (!task) {
+    log.info('task is no longer queued; job skipped');
+    return;
+  }
+  const attempt = task.attempts;
+  const started = Date.now();
+  let lastWrite = 0;
+  let lastStage = '';
+  let lastTouch = Date.now();
+  let writing = Promise.resolve();
+
+  const onProgress = (p: { stage: string; gas: string | null; completedSteps: number; totalSteps: number; stageFraction: number }) => {
+    const stage = apiStageName(p.stage);
+    const now = Date.now();
+    if (stage === lastStage && now - lastWrite < PROGRESS_INTERVAL_MS) return;
+    lastStage = stage;
+    lastWrite = now;
+    const done = Math.min(1, (p.completedSteps + Math.min(p.stageFraction, 0.999)) / p.totalSteps);
+    const elapsed = (now - started) / 1000;
+    const progress: TaskProgress = {
+      stage,
+      gas: p.gas,
+      completedSteps: p.completedSteps,
+      totalSteps: p.totalSteps,
+      percent: Math.round(done * 1000) / 10,
+      estimatedTimeRemaining: done >= 0.05 ? Math.max(0, Math.round((elapsed * (1 - done)) / done)) : null,
+    };
+    writing = writing
+      .then(() => context.tasks.reportProgress(taskId, attempt, progress, STAGE_MESSAGES[stage]?.zh ?? stage))
+      .then(async () => {
+        // Keep the job's lock fresh so only a dead worker's job is taken over.
+        if (Date.now() - lastTouch > context.lockLifetimeMs / 4) {
+          lastTouch = Date.now();
+          await job.touch();
+        }
+      })
+      .catch((error) => log.warn({ err: error }, 'progress update failed'));
+  };
+
+  const inputPath = join(context.uploadFolder, task.input.path);
+  const configYaml = task.config ? await readFile(join(context.uploadFolder, task.config.path), 'utf8') : null;
+  const outcome = await runFluxWorker({ inputPath, configYaml, outputRoot: join(context.outputFolder, taskId) }, (message) => {
+    if (message.type === 'progress') onProgress(message);
+  }).catch((error: Error) => ({ type: 'error' as const, expected: false, code: 'INTERNAL_ERROR', stage: 'processing', message: error.message, stack: error.stack ?? null }));
+  await writing;
+
+  if (outcome.type === 'done') {
+    const results: TaskResultFile[] = outcome.files.map((f) => ({
+      name: f.name,
+      relPath: relative(context.outputFolder, f.path).split('\\').join('/'),
+      size: f.size,
+      type: RESULT_TYPES[f.type] ?? 'data',
+      gas: f.gas,
+    }));
+    const runDirectory = relative(context.outputFolder, outcome.runDirectory).split('\\').join('/');
+    const completed = await context.tasks.complete(taskId, attempt, runDirectory, results);
+    if (completed) log.info({ volumes_kg_h: outcome.volumes }, 'flux results');
+  } else {
+    await context.tasks.fail(taskId, attempt, {
+      message: `处理失败: ${outcome.message}`,
+      stage: outcome.expected ? apiStageName(outcome.stage) : outcome.stage,
+      errorCode: outcome.code,
+      traceback: outcome.stack,
+    });
+  }
+}

@@ -1,0 +1,16 @@
+import type { AppConfig } from './config.js';
+import type { Logger } from './logger.js';
+import type { Database } from './infra/mongo.js';
+import type { RequestStats } from './infra/request-stats.js';
+import type { TaskService } from './domain/task-service.js';
+
+/** Everything the HTTP layers (REST and GraphQL) need, built once by buildApp. */
+export interface AppServices {
+  config: AppConfig;
+  log: Logger;
+  version: string;
+  startedAt: Date;
+  database: Database;
+  tasks: TaskService;
+  requestStats: RequestStats;
+}

@@ -1,0 +1,123 @@
+/**
+ * buildApp(config) wires the whole service and returns { start, stop } so tests run it on free ports.
+ * Roles: `api` serves HTTP/GraphQL and enqueues; `worker` runs Agenda jobs; `all` does both.
+ */
+import { mkdir } from 'node:fs/promises';
+import { Agenda } from 'agenda';
+import { MongoBackend } from '@agendajs/mongo-backend';
+import type { AppConfig } from './config.js';
+import { createLogger, type Logger } from './logger.js';
+import { connectDatabase, type Database } from './infra/mongo.js';
+import { createMemoryEventBus, createMongoEventBus, type EventBus } from './infra/event-bus.js';
+import { RequestStats } from './infra/request-stats.js';
+import { TaskStore } from './domain/task-store.js';
+import { TaskService, type TaskTopics } from './domain/task-service.js';
+import { createHttpServer, type HttpServer } from './http/server.js';
+import { createRestRouter } from './http/rest/router.js';
+import { createGraphqlServer, type GraphqlServer } from './graphql/server.js';
+import { agendaTaskQueue } from '../jobs/agenda-queue.js';
+import { defineProcessFlight } from '../jobs/process-flight.js';
+import { scheduleCleanup } from '../jobs/cleanup-expired-tasks.js';
+import type { AppServices } from './app-services.js';
+import { GASFLUX_API_VERSION } from './gasflux/version.js';
+
+export interface App {
+  start(): Promise<{ port: number | null }>;
+  stop(): Promise<void>;
+  /** Available after start(). */
+  services(): AppServices;
+  readonly log: Logger;
+}
+
+const SHUTDOWN_GRACE_MS = 10_000;
+
+export function buildApp(config: AppConfig, options: { quietLogs?: boolean } = {}): App {
+  const log = createLogger(config, { quiet: options.quietLogs });
+  let database: Database | null = null;
+  let bus: EventBus<TaskTopics> | null = null;
+  let agenda: Agenda | null = null;
+  let http: HttpServer | null = null;
+  let graphql: GraphqlServer | null = null;
+  let services: AppServices | null = null;
+  const serves = config.role !== 'worker';
+  const works = config.role !== 'api';
+
+  return {
+    log,
+    services() {
+      if (!services) throw new Error('the app has not started');
+      return services;
+    },
+
+    async start() {
+      await mkdir(config.uploadFolder, { recursive: true });
+      await mkdir(config.outputFolder, { recursive: true });
+      database = await connectDatabase(config, (message) => log.info(message));
+      log.info({ database: database.bundled ? 'bundled FerretDB' : 'MONGODB_URI', db: config.mongodbDb, role: config.role }, 'database connected');
+      const store = new TaskStore(database.db);
+      await store.ensureIndexes();
+
+      const crossProcess = config.eventBus === 'mongodb' || (config.eventBus === 'auto' && config.role !== 'all');
+      bus = crossProcess
+        ? await createMongoEventBus<TaskTopics>(database.db, (error) => log.warn({ err: error }, 'event tail interrupted'))
+        : createMemoryEventBus<TaskTopics>();
+
+      agenda = new Agenda({
+        backend: new MongoBackend({ mongo: database.db }),
+        processEvery: 200,
+        maxConcurrency: Math.max(config.threads + 2, 4),
+        defaultLockLifetime: config.jobLockLifetime * 1000,
+      });
+      agenda.on('error', (error: unknown) => log.error({ err: error }, 'agenda error'));
+      await agenda.ready;
+
+      const requestStats = new RequestStats();
+      const tasks = new TaskService(store, bus, agendaTaskQueue(agenda), config, log);
+      services = { config, log, version: GASFLUX_API_VERSION, startedAt: new Date(), database, tasks, requestStats };
+
+      if (works) {
+        defineProcessFlight(agenda, {
+          tasks,
+          uploadFolder: config.uploadFolder,
+          outputFolder: config.outputFolder,
+          log,
+          concurrency: config.threads,
+          lockLifetimeMs: config.jobLockLifetime * 1000,
+        });
+        await scheduleCleanup(agenda, { tasks, intervalSeconds: config.taskCleanupInterval, maxAgeSeconds: config.maxTaskAge, log });
+        await agenda.start();
+      }
+
+      let port: number | null = null;
+      if (serves) {
+        graphql = createGraphqlServer(services);
+        http = createHttpServer(
+          { graphql: graphql.handler, graphqlPath: graphql.path, rest: createRestRouter(services) },
+          { config, stats: requestStats, onError: (error) => log.error({ err: error }, 'request failed') },
+        );
+        graphql.attach(http.server);
+        port = await http.listen(config.port, config.host);
+        log.info({ port, host: config.host }, 'listening');
+      }
+      return { port };
+    },
+
+    async stop() {
+      log.info('shutting down');
+      await graphql?.dispose();
+      const closing = http?.close(SHUTDOWN_GRACE_MS);
+      if (agenda) {
+        if (works) {
+          const drained = await agenda.drain(SHUTDOWN_GRACE_MS);
+          if (drained.timedOut) log.warn({ running: drained.running }, 'jobs still running at shutdown; their locks are released');
+        }
+        await agenda.stop();
+      }
+      await closing;
+      await bus?.close();
+      await database?.close();
+      log.info('stopped');
+      log.flush();
+    },
+  };
+}

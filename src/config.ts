@@ -1,0 +1,193 @@
+/**
+ * The one place that reads the environment. Every variable of the web API doc's appendix, with its defaults, plus
+ * MONGODB_URI and a few of our own. All problems are reported at once.
+ */
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+const bool = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .transform((v, ctx) => {
+    if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+    if (['0', 'false', 'no', 'off', ''].includes(v)) return false;
+    ctx.addIssue({ code: 'custom', message: `expected true or false, got '${v}'` });
+    return z.NEVER;
+  });
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
+
+/** `["*"]`, `*`, or a comma-separated list. */
+const origins = z.string().transform((v, ctx) => {
+  const text = v.trim();
+  if (text.startsWith('[')) {
+    try {
+      const parsed = JSON.parse(text);
+      if (Array.isArray(parsed) && parsed.every((o) => typeof o === 'string')) return parsed as string[];
+    } catch {
+      /* reported below */
+    }
+    ctx.addIssue({ code: 'custom', message: 'expected a JSON list of origins or a comma-separated list' });
+    return z.NEVER;
+  }
+  return text.split(',').map((o) => o.trim()).filter(Boolean);
+});
+
+const logLevel = z
+  .string()
+  .trim()
+  .toUpperCase()
+  .pipe(z.enum(['DEBUG', 'INFO', 'WARNING', 'WARN', 'ERROR', 'CRITICAL']));
+
+/** The documented variables, in the doc's order, with the doc's defaults. */
+export const DOCUMENTED_VARIABLES = {
+  GASFLUX_HOST: '0.0.0.0',
+  GASFLUX_PORT: '5000',
+  GASFLUX_DEBUG: 'false',
+  GASFLUX_UPLOAD_FOLDER: 'web_api_data/uploads',
+  GASFLUX_OUTPUT_FOLDER: 'web_api_data/outputs',
+  GASFLUX_MAX_CONTENT_LENGTH: '104857600',
+  GASFLUX_LOG_LEVEL: 'INFO',
+  GASFLUX_LOG_FILE: 'logs/gasflux_api.log',
+  GASFLUX_CORS_ORIGINS: '["*"]',
+  GASFLUX_TASK_CLEANUP_INTERVAL: '3600',
+  GASFLUX_MAX_TASK_AGE: '86400',
+  GASFLUX_THREADS: '8',
+  GASFLUX_CONNECTION_LIMIT: '100',
+  GASFLUX_CHANNEL_TIMEOUT: '300',
+} as const;
+
+/** Ours, beyond the doc. */
+export const EXTRA_VARIABLES = {
+  MONGODB_URI: '',
+  MONGODB_DB: 'gasflux',
+  GASFLUX_DATABASE_FOLDER: 'web_api_data/database',
+  GASFLUX_JOB_LOCK_LIFETIME: '60',
+  GASFLUX_EVENT_BUS: 'auto',
+} as const;
+
+const schema = z.object({
+  GASFLUX_HOST: z.string().trim().min(1),
+  GASFLUX_PORT: int(0, 65535),
+  GASFLUX_DEBUG: bool,
+  GASFLUX_UPLOAD_FOLDER: z.string().trim().min(1),
+  GASFLUX_OUTPUT_FOLDER: z.string().trim().min(1),
+  GASFLUX_MAX_CONTENT_LENGTH: int(1),
+  GASFLUX_LOG_LEVEL: logLevel,
+  GASFLUX_LOG_FILE: z.string().trim(),
+  GASFLUX_CORS_ORIGINS: origins,
+  GASFLUX_TASK_CLEANUP_INTERVAL: int(1),
+  GASFLUX_MAX_TASK_AGE: int(1),
+  GASFLUX_THREADS: int(1, 256),
+  GASFLUX_CONNECTION_LIMIT: int(1),
+  GASFLUX_CHANNEL_TIMEOUT: int(1),
+  MONGODB_URI: z
+    .string()
+    .trim()
+    .refine((v) => v === '' || /^mongodb(\+srv)?:\/\//.test(v), 'expected a mongodb:// or mongodb+srv:// URI'),
+  MONGODB_DB: z.string().trim().regex(/^[A-Za-z0-9_-]{1,63}$/, 'letters, digits, _ or - (at most 63)'),
+  GASFLUX_DATABASE_FOLDER: z.string().trim().min(1),
+  GASFLUX_JOB_LOCK_LIFETIME: int(1),
+  GASFLUX_EVENT_BUS: z.enum(['auto', 'memory', 'mongodb']),
+});
+
+export type Role = 'api' | 'worker' | 'all';
+
+export interface AppConfig {
+  host: string;
+  port: number;
+  debug: boolean;
+  baseDir: string;
+  uploadFolder: string;
+  outputFolder: string;
+  maxContentLength: number;
+  logLevel: 'debug' | 'info' | 'warn' | 'error' | 'fatal';
+  /** The level as written in the environment (reported by GET /config). */
+  logLevelName: string;
+  logFile: string | null;
+  corsOrigins: string[];
+  /** Seconds. */
+  taskCleanupInterval: number;
+  /** Seconds. */
+  maxTaskAge: number;
+  /** How many flights are processed at once by a worker. */
+  threads: number;
+  connectionLimit: number;
+  /** Seconds of inactivity before an HTTP connection is closed. */
+  channelTimeout: number;
+  mongodbUri: string | null;
+  mongodbDb: string;
+  /** SQLite files of the bundled FerretDB, used when mongodbUri is null. */
+  databaseFolder: string;
+  /** Seconds an Agenda job lock lives without a touch before another worker may take the job over. */
+  jobLockLifetime: number;
+  /** How live events reach other processes: `auto` uses MongoDB when the role is not `all`. */
+  eventBus: 'auto' | 'memory' | 'mongodb';
+  role: Role;
+  /** The raw values of every supported variable that is set (for GET /config). */
+  setVariables: Record<string, string>;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+const LEVELS: Record<string, AppConfig['logLevel']> = {
+  DEBUG: 'debug',
+  INFO: 'info',
+  WARNING: 'warn',
+  WARN: 'warn',
+  ERROR: 'error',
+  CRITICAL: 'fatal',
+};
+
+/** Builds the config from an environment (process.env in main.ts; a plain object in tests). */
+export function loadConfig(env: Record<string, string | undefined>, options: { role?: Role; baseDir?: string } = {}): AppConfig {
+  const defaults: Record<string, string> = { ...DOCUMENTED_VARIABLES, ...EXTRA_VARIABLES };
+  const input: Record<string, string> = {};
+  const setVariables: Record<string, string> = {};
+  for (const key of Object.keys(defaults)) {
+    const value = env[key];
+    input[key] = value ?? defaults[key];
+    if (value !== undefined) setVariables[key] = key === 'MONGODB_URI' ? redactUri(value) : value;
+  }
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message} (got '${input[String(issue.path[0])]}')`));
+  }
+  const v = parsed.data;
+  const baseDir = options.baseDir ?? process.cwd();
+  const abs = (p: string) => resolve(baseDir, p);
+  return {
+    host: v.GASFLUX_HOST,
+    port: v.GASFLUX_PORT,
+    debug: v.GASFLUX_DEBUG,
+    baseDir,
+    uploadFolder: abs(v.GASFLUX_UPLOAD_FOLDER),
+    outputFolder: abs(v.GASFLUX_OUTPUT_FOLDER),
+    maxContentLength: v.GASFLUX_MAX_CONTENT_LENGTH,
+    logLevel: v.GASFLUX_DEBUG ? 'debug' : LEVELS[v.GASFLUX_LOG_LEVEL],
+    logLevelName: v.GASFLUX_LOG_LEVEL,
+    logFile: v.GASFLUX_LOG_FILE === '' ? null : abs(v.GASFLUX_LOG_FILE),
+    corsOrigins: v.GASFLUX_CORS_ORIGINS,
+    taskCleanupInterval: v.GASFLUX_TASK_CLEANUP_INTERVAL,
+    maxTaskAge: v.GASFLUX_MAX_TASK_AGE,
+    threads: v.GASFLUX_THREADS,
+    connectionLimit: v.GASFLUX_CONNECTION_LIMIT,
+    channelTimeout: v.GASFLUX_CHANNEL_TIMEOUT,
+    mongodbUri: v.MONGODB_URI === '' ? null : v.MONGODB_URI,
+    mongodbDb: v.MONGODB_DB,
+    databaseFolder: abs(v.GASFLUX_DATABASE_FOLDER),
+    jobLockLifetime: v.GASFLUX_JOB_LOCK_LIFETIME,
+    eventBus: v.GASFLUX_EVENT_BUS,
+    role: options.role ?? 'all',
+    setVariables,
+  };
+}
+
+/** A URI with any password replaced, safe to log or show. */
+export function redactUri(uri: string): string {
+  return uri.replace(/\/\/([^:/@]+):([^@]*)@/, '//$1:***@');
+}

@@ -1,0 +1,325 @@
+/**
+ * The rules for flux tasks: creation from an upload, manual updates, re-queueing, deletion, the job's progress and
+ * outcome, and expiry. REST and GraphQL both call this; they only translate.
+ */
+import { randomUUID } from 'node:crypto';
+import { rm, stat, readdir } from 'node:fs/promises';
+import { join, parse } from 'node:path';
+import type { Logger } from '../logger.js';
+import type { EventBus } from '../infra/event-bus.js';
+import type { TaskQuery, TaskStore } from './task-store.js';
+import {
+  TASK_PRIORITIES,
+  TASK_STATUSES,
+  isActive,
+  isFinished,
+  type StoredFile,
+  type Task,
+  type TaskError,
+  type TaskPriority,
+  type TaskProgress,
+  type TaskResultFile,
+  type TaskStatus,
+} from './task.js';
+
+export const TASK_MESSAGES = {
+  queued: '任务已排队,等待处理',
+  started: '开始处理',
+  completed: '处理完成成功',
+  failed: '处理失败',
+} as const;
+
+export interface TaskTopics extends Record<string, unknown> {
+  task: Task;
+}
+
+export interface TaskQueue {
+  enqueue(taskId: string, priority: TaskPriority): Promise<void>;
+  /** Removes the task's queued job, if any. */
+  cancel(taskId: string): Promise<void>;
+  reprioritise(taskId: string, priority: TaskPriority): Promise<void>;
+}
+
+export interface TaskFolders {
+  uploadFolder: string;
+  outputFolder: string;
+}
+
+export type UpdateTaskInput = { status?: unknown; message?: unknown; priority?: unknown };
+
+export type UpdateTaskResult =
+  | { ok: true; task: Task }
+  | { ok: false; reason: 'not_found' }
+  | { ok: false; reason: 'invalid_status' | 'invalid_priority' | 'invalid_message' | 'empty' };
+
+export type DeleteTaskResult =
+  | { ok: true; taskStatus: TaskStatus; foldersDeleted: number; totalSizeDeleted: number }
+  | { ok: false; reason: 'not_found' }
+  | { ok: false; reason: 'active'; taskStatus: TaskStatus }
+  | { ok: false; reason: 'io'; message: string };
+
+const MAX_MESSAGE_LENGTH = 2000;
+
+async function folderSize(path: string): Promise<number> {
+  let total = 0;
+  let entries;
+  try {
+    entries = await readdir(path, { withFileTypes: true });
+  } catch {
+    return 0;
+  }
+  for (const entry of entries) {
+    const full = join(path, entry.name);
+    if (entry.isDirectory()) total += await folderSize(full);
+    else if (entry.isFile()) total += (await stat(full)).size;
+  }
+  return total;
+}
+
+export class TaskService {
+  constructor(
+    private readonly store: TaskStore,
+    private readonly bus: EventBus<TaskTopics>,
+    private readonly queue: TaskQueue,
+    private readonly folders: TaskFolders,
+    private readonly log: Logger,
+  ) {}
+
+  /** A new id and the folder its upload goes to (relative paths are relative to the upload folder). */
+  newTaskId(): string {
+    return randomUUID();
+  }
+
+  uploadDirectory(taskId: string): string {
+    return join(this.folders.uploadFolder, taskId);
+  }
+
+  outputDirectory(taskId: string): string {
+    return join(this.folders.outputFolder, taskId);
+  }
+
+  async create(taskId: string, input: StoredFile, config: StoredFile | null, priority: TaskPriority = 'normal'): Promise<Task> {
+    const now = new Date();
+    const task: Task = {
+      id: taskId,
+      status: 'pending',
+      message: TASK_MESSAGES.queued,
+      priority,
+      createdAt: now,
+      updatedAt: now,
+      startedAt: null,
+      finishedAt: null,
+      processingTimeSeconds: null,
+      input,
+      config,
+      reportName: parse(input.originalName).name,
+      progress: null,
+      results: [],
+      runDirectory: null,
+      totalSize: 0,
+      error: null,
+      attempts: 0,
+    };
+    await this.store.insert(task);
+    await this.queue.enqueue(taskId, priority);
+    this.log.info({ task_id: taskId, file: input.originalName, size: input.size, priority }, 'task queued');
+    await this.bus.publish('task', task);
+    return task;
+  }
+
+  get(id: string): Promise<Task | null> {
+    return this.store.get(id);
+  }
+
+  list(query: TaskQuery): Promise<Task[]> {
+    return this.store.list(query);
+  }
+
+  count(query: TaskQuery): Promise<number> {
+    return this.store.count(query);
+  }
+
+  countByStatus() {
+    return this.store.countByStatus();
+  }
+
+  subscribe(listener: (task: Task) => void): () => void {
+    return this.bus.subscribe('task', listener);
+  }
+
+  /** PUT /task/{id} and updateTask: status, message and priority, each optional. */
+  async update(id: string, input: UpdateTaskInput): Promise<UpdateTaskResult> {
+    const { status, message, priority } = input;
+    if (status === undefined && message === undefined && priority === undefined) return { ok: false, reason: 'empty' };
+    if (status !== undefined && !TASK_STATUSES.includes(status as TaskStatus)) return { ok: false, reason: 'invalid_status' };
+    if (priority !== undefined && !TASK_PRIORITIES.includes(priority as TaskPriority)) return { ok: false, reason: 'invalid_priority' };
+    if (message !== undefined && (typeof message !== 'string' || message.length > MAX_MESSAGE_LENGTH)) return { ok: false, reason: 'invalid_message' };
+    const task = await this.store.get(id);
+    if (!task) return { ok: false, reason: 'not_found' };
+
+    const changes: Partial<Task> = { updatedAt: new Date() };
+    const newStatus = status as TaskStatus | undefined;
+    const newPriority = (priority as TaskPriority | undefined) ?? task.priority;
+    if (priority !== undefined) changes.priority = newPriority;
+    if (message !== undefined) changes.message = message as string;
+
+    if (newStatus === 'pending' && task.status !== 'pending') {
+      // Re-queue: the previous run's outputs and outcome go; the upload stays.
+      await rm(this.outputDirectory(id), { recursive: true, force: true });
+      Object.assign(changes, {
+        status: 'pending',
+        progress: null,
+        results: [],
+        runDirectory: null,
+        totalSize: 0,
+        error: null,
+        startedAt: null,
+        finishedAt: null,
+        processingTimeSeconds: null,
+        message: (message as string | undefined) ?? TASK_MESSAGES.queued,
+      } satisfies Partial<Task>);
+      if (task.status === 'processing') await this.queue.cancel(id);
+      await this.queue.enqueue(id, newPriority);
+    } else if (newStatus !== undefined && newStatus !== task.status) {
+      // A manual mark: a queued job is withdrawn; a running job's own outcome will no longer be written.
+      changes.status = newStatus;
+      if (isFinished(newStatus)) changes.finishedAt = new Date();
+      if (task.status === 'pending') await this.queue.cancel(id);
+    } else if (priority !== undefined && task.status === 'pending' && newPriority !== task.priority) {
+      await this.queue.reprioritise(id, newPriority);
+    }
+    const updated = await this.store.update(id, changes);
+    if (!updated) return { ok: false, reason: 'not_found' };
+    this.log.info({ task_id: id, status: updated.status, priority: updated.priority }, 'task updated');
+    await this.bus.publish('task', updated);
+    return { ok: true, task: updated };
+  }
+
+  /** Deletes a finished task with its upload and outputs. */
+  async delete(id: string): Promise<DeleteTaskResult> {
+    const task = await this.store.get(id);
+    if (!task) return { ok: false, reason: 'not_found' };
+    if (isActive(task.status)) return { ok: false, reason: 'active', taskStatus: task.status };
+    const removed = await this.removeFiles(id);
+    if (!removed.ok) return { ok: false, reason: 'io', message: removed.message };
+    await this.store.delete(id);
+    this.log.info({ task_id: id, ...removed }, 'task deleted');
+    return { ok: true, taskStatus: task.status, foldersDeleted: removed.foldersDeleted, totalSizeDeleted: removed.totalSizeDeleted };
+  }
+
+  private async removeFiles(id: string) {
+    let foldersDeleted = 0;
+    let totalSizeDeleted = 0;
+    try {
+      for (const folder of [this.outputDirectory(id), this.uploadDirectory(id)]) {
+        const size = await folderSize(folder);
+        const exists = await stat(folder).then(() => true, () => false);
+        if (!exists) continue;
+        await rm(folder, { recursive: true });
+        foldersDeleted += 1;
+        totalSizeDeleted += size;
+      }
+      return { ok: true as const, foldersDeleted, totalSizeDeleted };
+    } catch (error) {
+      return { ok: false as const, message: (error as Error).message };
+    }
+  }
+
+  // ---- the processing job's side ----
+
+  /** Marks the task processing for a new attempt; null when it should not run (gone, or no longer queued). */
+  async startAttempt(id: string): Promise<Task | null> {
+    const task = await this.store.get(id);
+    if (!task || isFinished(task.status)) return null;
+    const now = new Date();
+    // A previous attempt that died mid-run may have left a partial run folder.
+    await rm(this.outputDirectory(id), { recursive: true, force: true });
+    const started = await this.store.update(
+      id,
+      {
+        status: 'processing',
+        message: TASK_MESSAGES.started,
+        attempts: task.attempts + 1,
+        startedAt: now,
+        updatedAt: now,
+        progress: null,
+        results: [],
+        runDirectory: null,
+        error: null,
+      },
+      { status: task.status, attempts: task.attempts },
+    );
+    if (started) {
+      this.log.info({ task_id: id, attempt: started.attempts, file: started.input.originalName }, 'processing started');
+      await this.bus.publish('task', started);
+    }
+    return started;
+  }
+
+  async reportProgress(id: string, attempt: number, progress: TaskProgress, message: string): Promise<void> {
+    const updated = await this.store.update(id, { progress, message, updatedAt: new Date() }, { status: 'processing', attempts: attempt });
+    if (updated) await this.bus.publish('task', updated);
+  }
+
+  async complete(id: string, attempt: number, runDirectory: string, results: TaskResultFile[]): Promise<Task | null> {
+    const task = await this.store.get(id);
+    if (!task || task.status !== 'processing' || task.attempts !== attempt) return null;
+    const now = new Date();
+    const updated = await this.store.update(
+      id,
+      {
+        status: 'completed',
+        message: TASK_MESSAGES.completed,
+        finishedAt: now,
+        updatedAt: now,
+        processingTimeSeconds: (now.getTime() - (task.startedAt ?? now).getTime()) / 1000,
+        results,
+        runDirectory,
+        totalSize: results.reduce((sum, r) => sum + r.size, 0),
+        progress: task.progress ? { ...task.progress, completedSteps: task.progress.totalSteps, percent: 100, estimatedTimeRemaining: 0 } : null,
+      },
+      { status: 'processing', attempts: attempt },
+    );
+    if (updated) {
+      this.log.info({ task_id: id, files: results.length, seconds: updated.processingTimeSeconds }, 'processing completed');
+      await this.bus.publish('task', updated);
+    }
+    return updated;
+  }
+
+  async fail(id: string, attempt: number, error: TaskError): Promise<Task | null> {
+    const task = await this.store.get(id);
+    if (!task || task.status !== 'processing' || task.attempts !== attempt) return null;
+    const now = new Date();
+    const updated = await this.store.update(
+      id,
+      {
+        status: 'failed',
+        message: TASK_MESSAGES.failed,
+        finishedAt: now,
+        updatedAt: now,
+        processingTimeSeconds: (now.getTime() - (task.startedAt ?? now).getTime()) / 1000,
+        error,
+      },
+      { status: 'processing', attempts: attempt },
+    );
+    if (updated) {
+      this.log.warn({ task_id: id, stage: error.stage, error_code: error.errorCode, error: error.message }, 'processing failed');
+      await this.bus.publish('task', updated);
+    }
+    return updated;
+  }
+
+  /** Removes finished tasks (and their files) last changed more than `maxAgeSeconds` ago. */
+  async removeExpired(maxAgeSeconds: number, now = new Date()): Promise<number> {
+    const expired = await this.store.finishedBefore(new Date(now.getTime() - maxAgeSeconds * 1000));
+    let removed = 0;
+    for (const task of expired) {
+      const result = await this.delete(task.id);
+      if (result.ok) removed += 1;
+      else this.log.warn({ task_id: task.id, reason: result.reason }, 'expired task could not be removed');
+    }
+    if (removed > 0) this.log.info({ removed }, 'expired tasks removed');
+    return removed;
+  }
+}

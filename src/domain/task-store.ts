@@ -1,0 +1,125 @@
+/** Persistence of tasks in MongoDB (works on FerretDB v1: plain CRUD, `$group` with `$sum` only). */
+import type { Collection, Db, Filter, Sort } from 'mongodb';
+import { z } from 'zod';
+import { TASK_PRIORITIES, TASK_STATUSES, type Task, type TaskStatus } from './task.js';
+
+interface TaskDocument extends Omit<Task, 'id'> {
+  _id: string;
+}
+
+const storedFile = z.object({ originalName: z.string(), path: z.string(), size: z.number(), sha256: z.string() });
+const taskDocument = z.object({
+  _id: z.string(),
+  status: z.enum(TASK_STATUSES),
+  message: z.string(),
+  priority: z.enum(TASK_PRIORITIES),
+  createdAt: z.date(),
+  updatedAt: z.date(),
+  startedAt: z.date().nullable(),
+  finishedAt: z.date().nullable(),
+  processingTimeSeconds: z.number().nullable(),
+  input: storedFile,
+  config: storedFile.nullable(),
+  reportName: z.string(),
+  progress: z
+    .object({
+      stage: z.string(),
+      gas: z.string().nullable(),
+      completedSteps: z.number(),
+      totalSteps: z.number(),
+      percent: z.number(),
+      estimatedTimeRemaining: z.number().nullable(),
+    })
+    .nullable(),
+  results: z.array(
+    z.object({ name: z.string(), relPath: z.string(), size: z.number(), type: z.enum(['report', 'data', 'config', 'metadata']), gas: z.string().nullable() }),
+  ),
+  runDirectory: z.string().nullable(),
+  totalSize: z.number(),
+  error: z.object({ message: z.string(), stage: z.string(), errorCode: z.string(), traceback: z.string().nullable() }).nullable(),
+  attempts: z.number(),
+});
+
+function toTask(document: unknown): Task {
+  const { _id, ...rest } = taskDocument.parse(document);
+  return { id: _id, ...rest };
+}
+
+export type TaskSortField = 'createdAt' | 'id' | 'totalSize' | 'processingTimeSeconds' | 'updatedAt';
+
+export interface TaskQuery {
+  statuses?: TaskStatus[];
+  sortBy?: TaskSortField;
+  sortOrder?: 'asc' | 'desc';
+  skip?: number;
+  limit?: number;
+}
+
+export class TaskStore {
+  private readonly tasks: Collection<TaskDocument>;
+
+  constructor(db: Db) {
+    this.tasks = db.collection<TaskDocument>('tasks');
+  }
+
+  async ensureIndexes(): Promise<void> {
+    await this.tasks.createIndex({ status: 1, createdAt: -1 });
+    await this.tasks.createIndex({ updatedAt: -1 });
+  }
+
+  async insert(task: Task): Promise<void> {
+    const { id, ...rest } = task;
+    await this.tasks.insertOne({ _id: id, ...rest });
+  }
+
+  async get(id: string): Promise<Task | null> {
+    const document = await this.tasks.findOne({ _id: id });
+    return document ? toTask(document) : null;
+  }
+
+  /**
+   * Applies `changes` when the task still matches `expect` (e.g. a status), and returns the task as it is after.
+   * Null when the task is gone or did not match.
+   */
+  async update(id: string, changes: Partial<Omit<Task, 'id'>>, expect: Partial<Pick<Task, 'status' | 'attempts'>> = {}): Promise<Task | null> {
+    const filter: Filter<TaskDocument> = { _id: id, ...expect };
+    const result = await this.tasks.updateOne(filter, { $set: changes });
+    if (result.matchedCount === 0) return null;
+    return this.get(id);
+  }
+
+  async delete(id: string): Promise<boolean> {
+    const result = await this.tasks.deleteOne({ _id: id });
+    return result.deletedCount === 1;
+  }
+
+  private filter(query: TaskQuery): Filter<TaskDocument> {
+    return query.statuses && query.statuses.length > 0 ? { status: { $in: query.statuses } } : {};
+  }
+
+  async list(query: TaskQuery = {}): Promise<Task[]> {
+    const field = query.sortBy === 'id' ? '_id' : (query.sortBy ?? 'createdAt');
+    const direction = query.sortOrder === 'asc' ? 1 : -1;
+    const sort: Sort = field === '_id' ? { _id: direction } : { [field]: direction, _id: direction };
+    let cursor = this.tasks.find(this.filter(query)).sort(sort);
+    if (query.skip) cursor = cursor.skip(query.skip);
+    if (query.limit) cursor = cursor.limit(query.limit);
+    return (await cursor.toArray()).map(toTask);
+  }
+
+  count(query: TaskQuery = {}): Promise<number> {
+    return this.tasks.countDocuments(this.filter(query));
+  }
+
+  async countByStatus(): Promise<Record<TaskStatus, number>> {
+    const counts: Record<TaskStatus, number> = { pending: 0, processing: 0, completed: 0, failed: 0 };
+    const rows = await this.tasks.aggregate<{ _id: TaskStatus; n: number }>([{ $group: { _id: '$status', n: { $sum: 1 } } }]).toArray();
+    for (const row of rows) if (row._id in counts) counts[row._id] = row.n;
+    return counts;
+  }
+
+  /** Finished tasks last changed before `cutoff`. */
+  async finishedBefore(cutoff: Date): Promise<Task[]> {
+    return (await this.tasks.find({ status: { $in: ['completed', 'failed'] }, updatedAt: { $lt: cutoff } }).toArray()).map(toTask);
+  }
+}

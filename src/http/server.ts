@@ -1,0 +1,65 @@
+/**
+ * One node:http server: `/graphql` goes to Yoga (HTTP, SSE and, through the upgrade, graphql-ws); everything else
+ * to the REST router. Every request is counted for /health and /stats.
+ */
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import type { AppConfig } from '../config.js';
+import type { RequestStats } from '../infra/request-stats.js';
+
+export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
+
+export interface HttpServer {
+  server: http.Server;
+  listen(port: number, host: string): Promise<number>;
+  /** Stops accepting, lets in-flight requests finish for `graceMs`, then destroys what is left. */
+  close(graceMs: number): Promise<void>;
+}
+
+export function createHttpServer(
+  handlers: { graphql: NodeHandler; graphqlPath: string; rest: NodeHandler },
+  options: { config: Pick<AppConfig, 'connectionLimit' | 'channelTimeout'>; stats: RequestStats; onError: (error: unknown) => void },
+): HttpServer {
+  const sockets = new Set<Socket>();
+  const server = http.createServer((req, res) => {
+    const started = performance.now();
+    const path = (req.url ?? '/').split('?')[0];
+    res.once('finish', () => options.stats.record(req.method ?? 'GET', path, res.statusCode, performance.now() - started));
+    const handler = path === handlers.graphqlPath ? handlers.graphql : handlers.rest;
+    Promise.resolve(handler(req, res)).catch((error) => {
+      options.onError(error);
+      if (!res.headersSent) {
+        res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
+        res.end(JSON.stringify({ code: 500, message: '服务器内部错误', data: {} }));
+      } else res.destroy();
+    });
+  });
+  server.maxConnections = options.config.connectionLimit;
+  server.keepAliveTimeout = options.config.channelTimeout * 1000;
+  server.headersTimeout = Math.min(60_000, options.config.channelTimeout * 1000 + 1000);
+  server.requestTimeout = options.config.channelTimeout * 1000;
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+
+  return {
+    server,
+    listen: (port, host) =>
+      new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          server.off('error', reject);
+          resolve((server.address() as { port: number }).port);
+        });
+      }),
+    close: (graceMs) =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+        setTimeout(() => {
+          for (const socket of sockets) socket.destroy();
+        }, graceMs).unref();
+      }),
+  };
+}

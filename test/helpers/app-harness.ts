@@ -1,0 +1,95 @@
+/**
+ * Starts the real service for integration tests: a FerretDB (SQLite files in a temporary folder, on a free loopback port) unless
+ * MONGODB_URI is set, and buildApp on port 0 with its folders in a temporary directory.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { MongoClient } from 'mongodb';
+import { loadConfig, type AppConfig, type Role } from '../../src/config.ts';
+import { buildApp, type App } from '../../src/app.ts';
+import { startFerretdb, type FerretdbServer } from '../../src/infra/ferretdb.ts';
+
+export interface TestDatabase {
+  uri: string;
+  stop(): Promise<void>;
+}
+
+/** A MongoDB-protocol server for this test file: MONGODB_URI when given, else a fresh in-memory FerretDB. */
+export async function startTestDatabase(): Promise<TestDatabase> {
+  if (process.env.MONGODB_URI) return { uri: process.env.MONGODB_URI, stop: async () => {} };
+  const dir = mkdtempSync(join(tmpdir(), 'gasflux-ferretdb-'));
+  // SQLite files, not memory: in memory mode an open read cursor blocks writers (no WAL).
+  const server: FerretdbServer = await startFerretdb({ dataDir: dir });
+  return {
+    uri: server.uri,
+    stop: async () => {
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface RunningApp {
+  app: App;
+  config: AppConfig;
+  port: number;
+  url: string;
+  dir: string;
+  stop(): Promise<void>;
+}
+
+/** The service on a free port against `database`, in its own folder and database name unless given. */
+export async function startTestApp(
+  database: TestDatabase,
+  options: { env?: Record<string, string>; role?: Role; dir?: string; dbName?: string } = {},
+): Promise<RunningApp> {
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'gasflux-app-'));
+  const config = loadConfig(
+    {
+      GASFLUX_HOST: '127.0.0.1',
+      GASFLUX_PORT: '0',
+      GASFLUX_UPLOAD_FOLDER: join(dir, 'uploads'),
+      GASFLUX_OUTPUT_FOLDER: join(dir, 'outputs'),
+      GASFLUX_LOG_FILE: join(dir, 'logs', 'gasflux_api.log'),
+      GASFLUX_LOG_LEVEL: 'WARNING',
+      MONGODB_URI: database.uri,
+      MONGODB_DB: options.dbName ?? `t${randomUUID().replace(/-/g, '').slice(0, 20)}`,
+      ...options.env,
+    },
+    { role: options.role ?? 'all', baseDir: dir },
+  );
+  const app = buildApp(config, { quietLogs: true });
+  const { port } = await app.start();
+  return {
+    app,
+    config,
+    port: port ?? 0,
+    url: `http://127.0.0.1:${port}`,
+    dir,
+    stop: () => app.stop(),
+  };
+}
+
+/** Drops a test database (FerretDB keeps memory databases until it stops; a real MongoDB keeps them forever). */
+export async function dropDatabase(uri: string, name: string): Promise<void> {
+  const client = new MongoClient(uri, { maxPoolSize: 1 });
+  try {
+    await client.connect();
+    await client.db(name).dropDatabase();
+  } finally {
+    await client.close();
+  }
+}
+
+/** Polls until `check` returns a value other than undefined, or fails after `timeoutMs`. */
+export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 20_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -1,0 +1,64 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync, existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { startTestApp, startTestDatabase, eventually, type RunningApp, type TestDatabase } from '../helpers/app-harness.ts';
+import { syntheticFlight } from '../helpers/synthetic-flight.ts';
+import { tableToWorkbookBuffer } from '../helpers/table-files.ts';
+import type { TaskService } from '../../src/domain/task-service.ts';
+
+async function queueFlight(tasks: TaskService, uploadFolder: string, name: string, content: Buffer) {
+  const id = tasks.newTaskId();
+  mkdirSync(join(uploadFolder, id), { recursive: true });
+  writeFileSync(join(uploadFolder, id, name), content);
+  return tasks.create(id, { originalName: name, path: `${id}/${name}`, size: content.length, sha256: 'x' }, null);
+}
+
+describe('flux tasks on Agenda and MongoDB', () => {
+  let database: TestDatabase;
+  let running: RunningApp;
+  before(async () => {
+    database = await startTestDatabase();
+    running = await startTestApp(database);
+  });
+  after(async () => {
+    await running?.stop();
+    await database?.stop();
+  });
+
+  test('a queued flight is processed by the job: progress while running, results and files when completed', async () => {
+    const { tasks } = running.app.services();
+    const seen: string[] = [];
+    const unsubscribe = tasks.subscribe((t) => seen.push(`${t.status}:${t.progress?.stage ?? ''}`));
+    const workbook = tableToWorkbookBuffer(syntheticFlight({ seed: 5 }).table, 'xlsx');
+    const task = await queueFlight(tasks, running.config.uploadFolder, '08_34_01_5m.xlsx', workbook);
+    assert.equal(task.status, 'pending');
+    const done = await eventually(async () => {
+      const t = await tasks.get(task.id);
+      return t && (t.status === 'completed' || t.status === 'failed') ? t : undefined;
+    });
+    unsubscribe();
+    assert.equal(done.status, 'completed', JSON.stringify(done.error));
+    assert.equal(done.attempts, 1);
+    assert.deepEqual(done.results.map((r) => r.type).sort(), ['config', 'data', 'metadata', 'report', 'report', 'report']);
+    for (const r of done.results) {
+      assert.ok(r.relPath.startsWith(`${task.id}/08_34_01_5m.processed/`));
+      assert.equal(statSync(join(running.config.outputFolder, r.relPath)).size, r.size);
+    }
+    assert.ok(seen.includes('processing:interpolation'));
+    assert.ok(seen.at(-1)!.startsWith('completed'));
+  });
+
+  test('a bad flight fails the task with the stage, code and reason', async () => {
+    const { tasks } = running.app.services();
+    const task = await queueFlight(tasks, running.config.uploadFolder, 'broken.xlsx', Buffer.from('PK\u0003\u0004 not really a zip'));
+    const done = await eventually(async () => {
+      const t = await tasks.get(task.id);
+      return t && t.status === 'failed' ? t : undefined;
+    });
+    assert.equal(done.error?.stage, 'data_loading');
+    assert.equal(done.error?.errorCode, 'CORRUPT_FILE');
+    assert.match(done.error!.message, /^处理失败: /);
+    assert.ok(existsSync(running.config.outputFolder));
+  });
+});
