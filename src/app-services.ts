@@ -3,6 +3,7 @@ import type { Logger } from './logger.js';
 import type { Database } from './infra/mongo.js';
 import type { RequestStats } from './infra/request-stats.js';
 import type { TaskService } from './domain/task-service.js';
+import type { UploadService } from './domain/upload-service.js';
 
 /** Everything the HTTP layers (REST and GraphQL) need, built once by buildApp. */
 export interface AppServices {
@@ -12,5 +13,6 @@ export interface AppServices {
   startedAt: Date;
   database: Database;
   tasks: TaskService;
+  uploads: UploadService;
   requestStats: RequestStats;
 }

@@ -12,6 +12,7 @@ import { createMemoryEventBus, createMongoEventBus, type EventBus } from './infr
 import { RequestStats } from './infra/request-stats.js';
 import { TaskStore } from './domain/task-store.js';
 import { TaskService, type TaskTopics } from './domain/task-service.js';
+import { UploadService } from './domain/upload-service.js';
 import { createHttpServer, type HttpServer } from './http/server.js';
 import { createRestRouter } from './http/rest/router.js';
 import { createGraphqlServer, type GraphqlServer } from './graphql/server.js';
@@ -73,7 +74,8 @@ export function buildApp(config: AppConfig, options: { quietLogs?: boolean } = {
 
       const requestStats = new RequestStats();
       const tasks = new TaskService(store, bus, agendaTaskQueue(agenda), config, log);
-      services = { config, log, version: GASFLUX_API_VERSION, startedAt: new Date(), database, tasks, requestStats };
+      const uploads = new UploadService(tasks, config.uploadFolder, config.maxContentLength);
+      services = { config, log, version: GASFLUX_API_VERSION, startedAt: new Date(), database, tasks, uploads, requestStats };
 
       if (works) {
         defineProcessFlight(agenda, {

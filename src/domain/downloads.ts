@@ -1,0 +1,38 @@
+/** Which file a download path names, confined to the output folder (no `..`, absolute paths or symlink escapes). */
+import { realpath, stat } from 'node:fs/promises';
+import { isAbsolute, resolve, sep } from 'node:path';
+import type { TaskService } from './task-service.js';
+
+export type DownloadTarget =
+  | { ok: true; path: string; size: number }
+  | { ok: false; reason: 'forbidden' | 'not_found' | 'directory' };
+
+/** `requested` is the decoded path after `/download/`. */
+export async function resolveDownload(outputFolder: string, requested: string, tasks?: TaskService): Promise<DownloadTarget> {
+  if (requested.includes('\0') || isAbsolute(requested) || /^[a-zA-Z]:/.test(requested) || requested.includes('\\')) {
+    return { ok: false, reason: 'forbidden' };
+  }
+  const segments = requested.split('/');
+  if (segments.some((s) => s === '..' || s === '.')) return { ok: false, reason: 'forbidden' };
+  const root = await realpath(outputFolder);
+  const candidate = resolve(root, requested);
+  if (!candidate.startsWith(root + sep)) return { ok: false, reason: 'forbidden' };
+
+  let real: string;
+  try {
+    real = await realpath(candidate);
+  } catch {
+    // The web API's task results name files as `<task>/<file>`; find them in the task's run folder.
+    if (tasks && segments.length === 2) {
+      const task = await tasks.get(segments[0]).catch(() => null);
+      const match = task?.results.find((r) => r.name === segments[1]);
+      if (match) return resolveDownload(outputFolder, match.relPath);
+    }
+    return { ok: false, reason: 'not_found' };
+  }
+  if (real !== root && !real.startsWith(root + sep)) return { ok: false, reason: 'forbidden' };
+  const info = await stat(real);
+  if (info.isDirectory()) return { ok: false, reason: 'directory' };
+  if (!info.isFile()) return { ok: false, reason: 'not_found' };
+  return { ok: true, path: real, size: info.size };
+}

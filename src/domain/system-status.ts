@@ -1,0 +1,177 @@
+/**
+ * Health and statistics of the service: the rules of GET /health and GET /stats (and their GraphQL twins) in one
+ * place. Storage must be writable, at most 20 active tasks, and an HTTP error rate of at most 10 %.
+ */
+import { access, constants, statfs } from 'node:fs/promises';
+import { freemem, totalmem } from 'node:os';
+import type { AppServices } from '../app-services.js';
+import type { TaskStatus } from './task.js';
+
+export const MAX_ACTIVE_TASKS = 20;
+export const MAX_ERROR_RATE_PERCENT = 10;
+
+const round = (value: number, digits = 2) => Math.round(value * 10 ** digits) / 10 ** digits;
+
+export function formatUptime(seconds: number): string {
+  const s = Math.floor(seconds);
+  return `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m ${s % 60}s`;
+}
+
+async function writable(path: string): Promise<boolean> {
+  try {
+    await access(path, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function taskCounts(services: AppServices) {
+  const byStatus = await services.tasks.countByStatus();
+  const total = Object.values(byStatus).reduce((a, b) => a + b, 0);
+  const finished = byStatus.completed + byStatus.failed;
+  return {
+    byStatus,
+    total,
+    active: byStatus.pending + byStatus.processing,
+    finished,
+    successRatePercent: finished ? round((byStatus.completed / finished) * 100) : 100,
+  };
+}
+
+function requestFigures(services: AppServices) {
+  const snapshot = services.requestStats.snapshot();
+  const seconds = Math.max((Date.now() - snapshot.since.getTime()) / 1000, 1e-3);
+  return {
+    snapshot,
+    requestsPerSecond: round(snapshot.total / seconds),
+    errorRatePercent: snapshot.total ? round((snapshot.errors / snapshot.total) * 100) : 0,
+  };
+}
+
+export interface HealthReport {
+  status: 'healthy' | 'degraded';
+  version: string;
+  timestamp: number;
+  uptimeSeconds: number;
+  storage: { uploadsWritable: boolean; outputsWritable: boolean; databaseReachable: boolean };
+  tasks: { activeCount: number; totalTracked: number; totalProcessed: number; successRatePercent: number };
+  performance: { requestsPerSecond: number; avgResponseTimeMs: number; errorRatePercent: number };
+  /** Why the service is degraded (in the web API's words); empty when healthy. */
+  issues: { code: 'storage' | 'database' | 'load' | 'error_rate'; zh: string; en: string }[];
+}
+
+export async function healthReport(services: AppServices): Promise<HealthReport> {
+  const [uploadsWritable, outputsWritable] = await Promise.all([writable(services.config.uploadFolder), writable(services.config.outputFolder)]);
+  const databaseReachable = await services.database.db.command({ ping: 1 }).then(() => true, () => false);
+  const tasks = databaseReachable ? await taskCounts(services) : null;
+  const requests = requestFigures(services);
+  const issues: HealthReport['issues'] = [];
+  if (!uploadsWritable || !outputsWritable) {
+    const which = [!uploadsWritable && 'uploads', !outputsWritable && 'outputs'].filter(Boolean).join(', ');
+    issues.push({ code: 'storage', zh: `存储不可写 (${which})`, en: `Storage not writable (${which})` });
+  }
+  if (!databaseReachable) issues.push({ code: 'database', zh: '数据库不可用', en: 'Database unreachable' });
+  if (requests.errorRatePercent > MAX_ERROR_RATE_PERCENT) {
+    issues.push({ code: 'error_rate', zh: `错误率过高 (${requests.errorRatePercent}%)`, en: `Error rate too high (${requests.errorRatePercent}%)` });
+  }
+  if (tasks && tasks.active > MAX_ACTIVE_TASKS) {
+    issues.push({ code: 'load', zh: `活跃任务数量过多 (${tasks.active})`, en: `Too many active tasks (${tasks.active})` });
+  }
+  return {
+    status: issues.length ? 'degraded' : 'healthy',
+    version: services.version,
+    timestamp: Date.now() / 1000,
+    uptimeSeconds: (Date.now() - services.startedAt.getTime()) / 1000,
+    storage: { uploadsWritable, outputsWritable, databaseReachable },
+    tasks: {
+      activeCount: tasks?.active ?? 0,
+      totalTracked: tasks?.total ?? 0,
+      totalProcessed: tasks?.finished ?? 0,
+      successRatePercent: tasks?.successRatePercent ?? 100,
+    },
+    performance: {
+      requestsPerSecond: requests.requestsPerSecond,
+      avgResponseTimeMs: round(requests.snapshot.avgMs),
+      errorRatePercent: requests.errorRatePercent,
+    },
+    issues,
+  };
+}
+
+export interface StatsReport {
+  uptimeSeconds: number;
+  requests: {
+    total: number;
+    perSecond: number;
+    errorRatePercent: number;
+    byMethod: Record<string, number>;
+    byStatus: Record<string, number>;
+    topEndpoints: Record<string, number>;
+  };
+  performance: { avgResponseTimeMs: number; maxResponseTimeMs: number; minResponseTimeMs: number };
+  tasks: {
+    active: number;
+    totalCreated: number;
+    totalCompleted: number;
+    totalFailed: number;
+    successRatePercent: number;
+    byStatus: Record<TaskStatus, number>;
+  };
+  system: {
+    memoryUsagePercent: number;
+    memoryUsedGb: number;
+    memoryTotalGb: number;
+    diskUsagePercent: number;
+    diskUsedGb: number;
+    diskTotalGb: number;
+  };
+  recentTasks: { taskId: string; status: TaskStatus; ageSeconds: number; message: string }[];
+}
+
+const GB = 1024 ** 3;
+
+export async function statsReport(services: AppServices): Promise<StatsReport> {
+  const tasks = await taskCounts(services);
+  const requests = requestFigures(services);
+  const disk = await statfs(services.config.outputFolder);
+  const diskTotal = disk.blocks * disk.bsize;
+  const diskUsed = (disk.blocks - disk.bfree) * disk.bsize;
+  const memoryTotal = totalmem();
+  const memoryUsed = memoryTotal - freemem();
+  const now = Date.now();
+  const recent = await services.tasks.list({ sortBy: 'updatedAt', sortOrder: 'desc', limit: 20 });
+  return {
+    uptimeSeconds: round((now - services.startedAt.getTime()) / 1000, 1),
+    requests: {
+      total: requests.snapshot.total,
+      perSecond: requests.requestsPerSecond,
+      errorRatePercent: requests.errorRatePercent,
+      byMethod: requests.snapshot.byMethod,
+      byStatus: requests.snapshot.byStatus,
+      topEndpoints: requests.snapshot.topEndpoints,
+    },
+    performance: {
+      avgResponseTimeMs: round(requests.snapshot.avgMs),
+      maxResponseTimeMs: round(requests.snapshot.maxMs),
+      minResponseTimeMs: round(requests.snapshot.minMs),
+    },
+    tasks: {
+      active: tasks.active,
+      totalCreated: tasks.total,
+      totalCompleted: tasks.byStatus.completed,
+      totalFailed: tasks.byStatus.failed,
+      successRatePercent: tasks.successRatePercent,
+      byStatus: tasks.byStatus,
+    },
+    system: {
+      memoryUsagePercent: round((memoryUsed / memoryTotal) * 100, 1),
+      memoryUsedGb: round(memoryUsed / GB, 1),
+      memoryTotalGb: round(memoryTotal / GB, 1),
+      diskUsagePercent: round((diskUsed / diskTotal) * 100, 1),
+      diskUsedGb: round(diskUsed / GB, 1),
+      diskTotalGb: round(diskTotal / GB, 1),
+    },
+    recentTasks: recent.map((t) => ({ taskId: t.id, status: t.status, ageSeconds: round((now - t.createdAt.getTime()) / 1000, 1), message: t.message })),
+  };
+}
