@@ -62,3 +62,23 @@ describe('flux tasks on Agenda and MongoDB', () => {
     assert.ok(existsSync(running.config.outputFolder));
   });
 });
+
+describe('expiry', () => {
+  test('the cleanup job removes finished tasks older than GASFLUX_MAX_TASK_AGE, with their files', async () => {
+    const database = await startTestDatabase();
+    const running = await startTestApp(database, { env: { GASFLUX_MAX_TASK_AGE: '1', GASFLUX_TASK_CLEANUP_INTERVAL: '1' } });
+    try {
+      const { tasks } = running.app.services();
+      const workbook = tableToWorkbookBuffer(syntheticFlight({ seed: 6 }).table, 'xlsx');
+      const task = await queueFlight(tasks, running.config.uploadFolder, 'old.xlsx', workbook);
+      await eventually(async () => ((await tasks.get(task.id))?.status === 'completed' ? true : undefined), 30_000, 'completion');
+      assert.ok(existsSync(join(running.config.outputFolder, task.id)));
+      await eventually(async () => ((await tasks.get(task.id)) === null ? true : undefined), 15_000, 'the expired task to be removed');
+      assert.equal(existsSync(join(running.config.outputFolder, task.id)), false);
+      assert.equal(existsSync(join(running.config.uploadFolder, task.id)), false);
+    } finally {
+      await running.stop();
+      await database.stop();
+    }
+  });
+});

@@ -1,0 +1,47 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ConfigError, DOCUMENTED_VARIABLES, loadConfig, redactUri } from '../../src/config.ts';
+
+describe('configuration from the environment', () => {
+  test('the documented defaults apply when nothing is set', () => {
+    const config = loadConfig({}, { baseDir: '/srv/gasflux' });
+    assert.equal(config.host, '0.0.0.0');
+    assert.equal(config.port, 5000);
+    assert.equal(config.debug, false);
+    assert.equal(config.uploadFolder, '/srv/gasflux/web_api_data/uploads');
+    assert.equal(config.outputFolder, '/srv/gasflux/web_api_data/outputs');
+    assert.equal(config.maxContentLength, 104857600);
+    assert.equal(config.logLevel, 'info');
+    assert.equal(config.logFile, '/srv/gasflux/logs/gasflux_api.log');
+    assert.deepEqual(config.corsOrigins, ['*']);
+    assert.equal(config.taskCleanupInterval, 3600);
+    assert.equal(config.maxTaskAge, 86400);
+    assert.equal(config.threads, 8);
+    assert.equal(config.connectionLimit, 100);
+    assert.equal(config.channelTimeout, 300);
+    assert.equal(config.mongodbUri, null);
+    assert.equal(Object.keys(DOCUMENTED_VARIABLES).length, 14);
+  });
+
+  test('every bad variable is reported at once, by name', () => {
+    assert.throws(
+      () => loadConfig({ GASFLUX_PORT: 'eighty', GASFLUX_DEBUG: 'maybe', GASFLUX_THREADS: '0', MONGODB_URI: 'http://x' }),
+      (error: unknown) =>
+        error instanceof ConfigError &&
+        error.problems.length === 4 &&
+        ['GASFLUX_PORT', 'GASFLUX_DEBUG', 'GASFLUX_THREADS', 'MONGODB_URI'].every((name) => error.message.includes(name)),
+    );
+  });
+
+  test('CORS origins accept the documented JSON list or a comma-separated list', () => {
+    assert.deepEqual(loadConfig({ GASFLUX_CORS_ORIGINS: '["https://a.example", "https://b.example"]' }).corsOrigins, ['https://a.example', 'https://b.example']);
+    assert.deepEqual(loadConfig({ GASFLUX_CORS_ORIGINS: 'https://a.example, https://b.example' }).corsOrigins, ['https://a.example', 'https://b.example']);
+  });
+
+  test('debug mode logs at debug level; set variables are recorded with the MongoDB password hidden', () => {
+    const config = loadConfig({ GASFLUX_DEBUG: 'true', MONGODB_URI: 'mongodb://user:secret@db.example:27017/x' });
+    assert.equal(config.logLevel, 'debug');
+    assert.equal(config.setVariables.MONGODB_URI, 'mongodb://user:***@db.example:27017/x');
+    assert.equal(redactUri('mongodb://db.example/x'), 'mongodb://db.example/x');
+  });
+});

@@ -1,0 +1,147 @@
+/**
+ * Tasks survive worker crashes and restarts: a worker process killed mid-job leaves a task that another worker
+ * takes over after the lock lifetime and completes once; an app restarted on the same database finds everything.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readdirSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { randomUUID } from 'node:crypto';
+import { eventually, startTestApp, startTestDatabase, type RunningApp, type TestDatabase } from '../helpers/app-harness.ts';
+import { syntheticFlight } from '../helpers/synthetic-flight.ts';
+import { tableToWorkbookBuffer } from '../helpers/table-files.ts';
+import type { Task } from '../../src/domain/task.ts';
+
+const mainModule = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
+
+function startWorkerProcess(env: Record<string, string>): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', mainModule, '--role', 'worker'], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+}
+
+async function queueFlight(running: RunningApp, rows: number): Promise<Task> {
+  const { tasks } = running.app.services();
+  const id = tasks.newTaskId();
+  const content = tableToWorkbookBuffer(syntheticFlight({ seed: 9, rows }).table, 'xlsx');
+  mkdirSync(join(running.config.uploadFolder, id), { recursive: true });
+  writeFileSync(join(running.config.uploadFolder, id, 'flight.xlsx'), content);
+  return tasks.create(id, { originalName: 'flight.xlsx', path: `${id}/flight.xlsx`, size: content.length, sha256: 'n/a' }, null);
+}
+
+describe('crash recovery and restarts', () => {
+  let database: TestDatabase;
+  before(async () => {
+    database = await startTestDatabase();
+  });
+  after(async () => {
+    await database?.stop();
+  });
+
+  test('a worker killed mid-job leaves a task that another worker completes, once', async () => {
+    const dbName = `crash${randomUUID().slice(0, 8)}`;
+    // The API role only enqueues; the work happens in separate worker processes sharing its folders.
+    const api = await startTestApp(database, { role: 'api', dbName, env: { GASFLUX_JOB_LOCK_LIFETIME: '3' } });
+    const workerEnv = {
+      GASFLUX_UPLOAD_FOLDER: api.config.uploadFolder,
+      GASFLUX_OUTPUT_FOLDER: api.config.outputFolder,
+      GASFLUX_LOG_FILE: join(api.dir, 'logs', 'worker.log'),
+      GASFLUX_LOG_LEVEL: 'INFO',
+      GASFLUX_JOB_LOCK_LIFETIME: '3',
+      MONGODB_URI: database.uri,
+      MONGODB_DB: dbName,
+    };
+    const { tasks } = api.app.services();
+    // Events from the worker processes reach the API process through the MongoDB event bus.
+    const events: Task[] = [];
+    const unsubscribe = tasks.subscribe((t) => events.push(t));
+    const first = startWorkerProcess(workerEnv);
+    let second: ChildProcess | null = null;
+    try {
+      const task = await queueFlight(api, 10_000);
+      await eventually(async () => ((await tasks.get(task.id))?.progress ? true : undefined), 60_000, 'the first worker to report progress');
+      first.kill('SIGKILL');
+      await new Promise((resolve) => first.once('exit', resolve));
+      const interrupted = await tasks.get(task.id);
+      assert.equal(interrupted?.status, 'processing');
+      assert.equal(interrupted?.attempts, 1);
+
+      second = startWorkerProcess(workerEnv);
+      const done = await eventually(async () => {
+        const t = await tasks.get(task.id);
+        return t && (t.status === 'completed' || t.status === 'failed') ? t : undefined;
+      }, 90_000, 'the second worker to finish the task');
+      assert.equal(done.status, 'completed', JSON.stringify(done.error));
+      assert.equal(done.attempts, 2);
+      assert.equal(done.results.length, 6);
+      // One run folder: the dead attempt's partial outputs were removed before the rerun.
+      const runs = readdirSync(join(api.config.outputFolder, task.id, 'flight.processed'));
+      assert.equal(runs.length, 1);
+      assert.ok(done.runDirectory?.endsWith(runs[0]));
+      await eventually(async () => (events.some((e) => e.status === 'completed') ? true : undefined), 5000, 'the completed event');
+      const mine = events.filter((e) => e.id === task.id);
+      assert.ok(mine.some((e) => e.status === 'processing' && e.attempts === 1 && e.progress), 'progress events from the first worker');
+      assert.ok(mine.some((e) => e.status === 'processing' && e.attempts === 2), 'events from the second worker');
+      assert.equal(mine.filter((e) => e.status === 'completed').length, 1);
+      // Every task log line carries the task id.
+      const lines = readFileSync(workerEnv.GASFLUX_LOG_FILE, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+      const taskLines = lines.filter((l) => JSON.stringify(l).includes(task.id));
+      assert.ok(taskLines.length >= 2);
+      assert.ok(taskLines.every((l) => l.task_id === task.id));
+    } finally {
+      unsubscribe();
+      first.kill('SIGKILL');
+      second?.kill('SIGTERM');
+      if (second) await new Promise((resolve) => second!.once('exit', resolve));
+      await api.stop();
+    }
+  });
+
+  test('an app stopped and started again on the same database finds its tasks and files', async () => {
+    const dbName = `restart${randomUUID().slice(0, 8)}`;
+    const firstRun = await startTestApp(database, { dbName });
+    const task = await queueFlight(firstRun, 1000);
+    const { tasks } = firstRun.app.services();
+    const done = await eventually(async () => {
+      const t = await tasks.get(task.id);
+      return t?.status === 'completed' ? t : undefined;
+    }, 60_000);
+    await firstRun.stop();
+
+    const secondRun = await startTestApp(database, { dbName, dir: firstRun.dir });
+    try {
+      const again = await secondRun.app.services().tasks.get(task.id);
+      assert.deepEqual(again, done);
+      for (const result of again!.results) assert.ok(existsSync(join(secondRun.config.outputFolder, result.relPath)));
+    } finally {
+      await secondRun.stop();
+    }
+  });
+
+  test('SIGTERM stops a worker gracefully: a running job finishes first', async () => {
+    const dbName = `sigterm${randomUUID().slice(0, 8)}`;
+    const api = await startTestApp(database, { role: 'api', dbName });
+    const worker = startWorkerProcess({
+      GASFLUX_UPLOAD_FOLDER: api.config.uploadFolder,
+      GASFLUX_OUTPUT_FOLDER: api.config.outputFolder,
+      GASFLUX_LOG_FILE: '',
+      MONGODB_URI: database.uri,
+      MONGODB_DB: dbName,
+    });
+    try {
+      const { tasks } = api.app.services();
+      const task = await queueFlight(api, 1000);
+      await eventually(async () => ((await tasks.get(task.id))?.status === 'processing' ? true : undefined), 60_000);
+      worker.kill('SIGTERM');
+      const code = await new Promise((resolve) => worker.once('exit', resolve));
+      assert.equal(code, 0);
+      assert.equal((await tasks.get(task.id))?.status, 'completed');
+    } finally {
+      worker.kill('SIGKILL');
+      await api.stop();
+    }
+  });
+});
