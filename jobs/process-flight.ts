@@ -29,6 +29,8 @@ const PROGRESS_INTERVAL_MS = 250;
 export function defineProcessFlight(agenda: Agenda, context: ProcessFlightContext): void {
   agenda.define<ProcessFlightData>(PROCESS_FLIGHT_JOB, (job) => processFlight(job, context), {
     concurrency: context.concurrency,
+    // Lock no more jobs than can run, so queued ones stay in the database where priority changes apply.
+    lockLimit: context.concurrency,
     lockLifetime: context.lockLifetimeMs,
     removeOnComplete: true,
   });

@@ -34,10 +34,11 @@ export interface TaskTopics extends Record<string, unknown> {
 }
 
 export interface TaskQueue {
-  enqueue(taskId: string, priority: TaskPriority): Promise<void>;
+  /** Queues the task's job; `queuedAt` orders tasks of equal priority (oldest first). */
+  enqueue(taskId: string, priority: TaskPriority, queuedAt?: Date): Promise<void>;
   /** Removes the task's queued job, if any. */
   cancel(taskId: string): Promise<void>;
-  reprioritise(taskId: string, priority: TaskPriority): Promise<void>;
+  reprioritise(taskId: string, priority: TaskPriority, queuedAt: Date): Promise<void>;
 }
 
 export interface TaskFolders {
@@ -186,7 +187,7 @@ export class TaskService {
       if (isFinished(newStatus)) changes.finishedAt = new Date();
       if (task.status === 'pending') await this.queue.cancel(id);
     } else if (priority !== undefined && task.status === 'pending' && newPriority !== task.priority) {
-      await this.queue.reprioritise(id, newPriority);
+      await this.queue.reprioritise(id, newPriority, task.createdAt);
     }
     const updated = await this.store.update(id, changes);
     if (!updated) return { ok: false, reason: 'not_found' };

@@ -6,6 +6,7 @@ import { startTestApp, startTestDatabase, eventually, type RunningApp, type Test
 import { syntheticFlight } from '../helpers/synthetic-flight.ts';
 import { tableToWorkbookBuffer } from '../helpers/table-files.ts';
 import type { TaskService } from '../../src/domain/task-service.ts';
+import type { Task } from '../../src/domain/task.ts';
 
 async function queueFlight(tasks: TaskService, uploadFolder: string, name: string, content: Buffer) {
   const id = tasks.newTaskId();
@@ -78,6 +79,42 @@ describe('expiry', () => {
       assert.equal(existsSync(join(running.config.uploadFolder, task.id)), false);
     } finally {
       await running.stop();
+      await database.stop();
+    }
+  });
+});
+
+describe('priorities', () => {
+  test('with one processing slot, a queued task raised to high priority runs before earlier normal ones', async () => {
+    const database = await startTestDatabase();
+    // API and worker separately, so the queue can be filled before anything runs.
+    const api = await startTestApp(database, { role: 'api', env: { GASFLUX_THREADS: '1' } });
+    try {
+      const { tasks } = api.app.services();
+      const workbook = tableToWorkbookBuffer(syntheticFlight({ seed: 2 }).table, 'xlsx');
+      const queued: Task[] = [];
+      for (const name of ['first.xlsx', 'second.xlsx', 'third.xlsx']) queued.push(await queueFlight(tasks, api.config.uploadFolder, name, workbook));
+      const raised = await tasks.update(queued[2].id, { priority: 'high' });
+      assert.ok(raised.ok && raised.task.priority === 'high');
+
+      const worker = await startTestApp(database, {
+        role: 'worker',
+        dbName: api.config.mongodbDb,
+        dir: api.dir,
+        env: { GASFLUX_THREADS: '1', GASFLUX_UPLOAD_FOLDER: api.config.uploadFolder, GASFLUX_OUTPUT_FOLDER: api.config.outputFolder },
+      });
+      try {
+        const finished = await eventually(async () => {
+          const all = await Promise.all(queued.map((t) => tasks.get(t.id)));
+          return all.every((t) => t?.status === 'completed') ? all : undefined;
+        }, 60_000, 'all three tasks');
+        const order = [...finished].sort((a, b) => a!.startedAt!.getTime() - b!.startedAt!.getTime()).map((t) => t!.input.originalName);
+        assert.deepEqual(order, ['third.xlsx', 'first.xlsx', 'second.xlsx']);
+      } finally {
+        await worker.stop();
+      }
+    } finally {
+      await api.stop();
       await database.stop();
     }
   });
