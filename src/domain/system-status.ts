@@ -2,7 +2,7 @@
  * Health and statistics of the service: the rules of GET /health and GET /stats (and their GraphQL twins) in one
  * place. Storage must be writable, at most 20 active tasks, and an HTTP error rate of at most 10 %.
  */
-import { access, constants, statfs } from 'node:fs/promises';
+import { access, constants, stat, statfs } from 'node:fs/promises';
 import { freemem, totalmem } from 'node:os';
 import type { AppServices } from '../app-services.js';
 import type { TaskStatus } from './task.js';
@@ -17,9 +17,11 @@ export function formatUptime(seconds: number): string {
   return `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m ${s % 60}s`;
 }
 
+/** A folder files can be written to: it exists, is a folder (not a file put in its place) and is writable. */
 async function writable(path: string): Promise<boolean> {
   try {
-    await access(path, constants.W_OK);
+    if (!(await stat(path)).isDirectory()) return false;
+    await access(path, constants.W_OK | constants.X_OK);
     return true;
   } catch {
     return false;

@@ -59,7 +59,7 @@ export type DeleteTaskResult =
   | { ok: false; reason: 'active'; taskStatus: TaskStatus }
   | { ok: false; reason: 'io'; message: string };
 
-const MAX_MESSAGE_LENGTH = 2000;
+export const MAX_MESSAGE_LENGTH = 2000;
 
 async function folderSize(path: string): Promise<number> {
   let total = 0;

@@ -63,7 +63,11 @@ export class UploadService {
     }
     const name = `config-${safeFileName(fileName, 'config.yaml')}`;
     const saved = await this.save(upload, name, stream, Math.min(upload.remaining, MAX_CONFIG_BYTES));
-    if (!saved.ok) return saved;
+    if (!saved.ok) {
+      // Over the config's own bound (not the request's): a bad config, not a too-large upload.
+      if (MAX_CONFIG_BYTES < upload.remaining) return { ok: false, reason: 'invalid_config', message: `The config is too large: more than ${MAX_CONFIG_BYTES} bytes` };
+      return saved;
+    }
     const checked = checkConfigText(await readFile(join(upload.directory, name), 'utf8'));
     if (!checked.ok) return { ok: false, reason: 'invalid_config', message: checked.message };
     return { ok: true, file: saved.file };
