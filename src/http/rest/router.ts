@@ -1,10 +1,113 @@
-import type { NodeHandler } from '../server.js';
+/**
+ * The REST compatibility API of the GasFlux web API doc, on fets: one module per area, OpenAPI at /openapi (Swagger
+ * UI and the landing page off), CORS from GASFLUX_CORS_ORIGINS, and every answer — unknown routes (404), wrong
+ * methods (405) and unexpected errors (500) included — in the documented envelope.
+ *
+ * To add routes (the web page at `/`, …) pass another area: `createRestRouter(services, { areas: [webPage] })`.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createRouter, URLPattern, useCORS, type Response } from 'fets';
 import type { AppServices } from '../../app-services.js';
+import type { NodeHandler } from '../server.js';
+import { replyText } from './envelope.js';
+import { message, pickLanguage } from './messages.js';
+import { DOWNLOAD_PREFIX, downloadRoutes, serveDownload } from './downloads.js';
+import { opsRoutes } from './ops.js';
+import { reportRoutes } from './reports.js';
+import { taskRoutes } from './tasks.js';
+import { uploadRoutes } from './uploads.js';
+import { rawPath, type NodeServerContext, type RestArea, type RestCall, type RestRoute } from './route.js';
 
-// Initial router; the documented endpoints are added in their own modules.
-export function createRestRouter(_services: AppServices): NodeHandler {
-  return (_req, res) => {
-    res.writeHead(404, { 'content-type': 'application/json; charset=utf-8' });
-    res.end(JSON.stringify({ code: 404, message: 'Not found', data: {} }));
+/** The documented endpoints, in the doc's order. */
+export const DEFAULT_AREAS: RestArea[] = [opsRoutes, uploadRoutes, taskRoutes, reportRoutes, downloadRoutes];
+
+export interface RestRouterOptions {
+  /** More areas, registered after the documented ones. */
+  areas?: RestArea[];
+}
+
+/** CORS as Flask-CORS did it: `*` answers `Access-Control-Allow-Origin: *`; a list allows exactly those origins. */
+function corsOptions(origins: string[]) {
+  if (origins.length === 0 || origins.includes('*')) return { origin: '*', credentials: false };
+  return { origin: origins, credentials: false };
+}
+
+export function createRestRouter(services: AppServices, options: RestRouterOptions = {}): NodeHandler {
+  const routes: RestRoute[] = [...DEFAULT_AREAS, ...(options.areas ?? [])].flatMap((area) => area(services));
+  const known = [
+    ...routes.map((route) => ({ method: route.method as string, pattern: new URLPattern({ pathname: route.path }) })),
+    { method: 'GET', pattern: new URLPattern({ pathname: '/openapi' }) },
+  ];
+
+  const call = (request: Request, context: NodeServerContext, params: Record<string, string>): RestCall => {
+    const search = (context.req.url ?? '').split('?')[1] ?? '';
+    return {
+      services,
+      request,
+      req: context.req,
+      res: context.res,
+      lang: pickLanguage(request.headers.get('accept-language')),
+      params,
+      query: new URLSearchParams(search),
+    };
   };
+
+  const router = createRouter<NodeServerContext>({
+    landingPage: false,
+    openAPI: {
+      endpoint: '/openapi',
+      info: {
+        title: 'GasFlux API (REST)',
+        version: services.version,
+        description:
+          'The GasFlux web API: upload a drone flight, follow its processing, download the reports. Responses are `{code, message, data}` with data’s fields repeated at the top level; `Accept-Language: en` answers in English.',
+      },
+    },
+    swaggerUI: { endpoint: false },
+    plugins: [useCORS(corsOptions(services.config.corsOrigins))],
+    onError: (error, request) => {
+      services.log.error({ err: error, url: request.url }, 'REST handler failed');
+      const lang = pickLanguage(request.headers.get('accept-language'));
+      return replyText(500, message(lang, 'internal_error'));
+    },
+  });
+
+  for (const route of routes) {
+    router.route({
+      method: route.method,
+      path: route.path,
+      operationId: route.operationId,
+      description: route.description,
+      tags: route.tags,
+      schemas: route.schemas,
+      handler: (request: Request & { params?: Record<string, string> }, context: NodeServerContext) =>
+        route.handle(call(request, context, { ...(request.params ?? {}) })),
+    } as never);
+  }
+
+  // fets writes `/download/:path+` as `/download/{path+}`; OpenAPI names the parameter `{path}`.
+  const paths = (router as unknown as { openAPIDocument: { paths?: Record<string, unknown> } }).openAPIDocument.paths ?? {};
+  for (const key of Object.keys(paths)) {
+    const fixed = key.replace(/\{([^}]+)\+\}/g, '{$1}');
+    if (fixed !== key) {
+      paths[fixed] = paths[key];
+      delete paths[key];
+    }
+  }
+
+  // Everything no route took: raw `/download/…` URLs that normalise elsewhere (`/download/../x`) are still downloads
+  // (and refused); otherwise 405 when another method has the path, else 404.
+  router.route({
+    path: '/*',
+    handler: (request: Request, context: NodeServerContext): Response | Promise<Response> => {
+      const c = call(request, context, {});
+      if (rawPath(context.req).startsWith(DOWNLOAD_PREFIX) && request.method === 'GET') return serveDownload(c);
+      const path = new URL(request.url).pathname;
+      const allowed = [...new Set(known.filter((k) => k.pattern.test({ pathname: path })).map((k) => k.method))];
+      if (allowed.length > 0) return replyText(405, message(c.lang, 'method_not_allowed'), {}, { headers: { allow: allowed.join(', ') } });
+      return replyText(404, message(c.lang, 'not_found'), { path });
+    },
+  } as never);
+
+  return (req: IncomingMessage, res: ServerResponse) => router(req, res);
 }

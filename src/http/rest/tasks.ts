@@ -1,0 +1,244 @@
+/** GET, PUT and DELETE /task/{task_id}: translations of TaskService's results into the documented envelopes. */
+import { Type } from 'fets';
+import { MAX_MESSAGE_LENGTH } from '../../domain/task-service.js';
+import { TASK_PRIORITIES, TASK_STATUSES, isTaskId, type Task, type TaskResultFile } from '../../domain/task.js';
+import type { AppConfig } from '../../config.js';
+import { readBody } from './body.js';
+import { epochSeconds, reply, type Data } from './envelope.js';
+import type { RestArea, RestCall } from './route.js';
+import { envelopeSchema, errorEnvelope, taskIdParams } from './schemas.js';
+
+const round2 = (value: number) => Math.round(value * 100) / 100;
+
+/** `/download/<rel_path>`, each segment percent-encoded (a no-op for the names the pipeline writes). */
+export function downloadUrl(relPath: string): string {
+  return `/download/${relPath.split('/').map(encodeURIComponent).join('/')}`;
+}
+
+export function resultData(file: TaskResultFile) {
+  return { name: file.name, rel_path: file.relPath, download_url: downloadUrl(file.relPath), size: file.size, type: file.type };
+}
+
+/** GET /task/{id}'s data: the common fields, then progress, results or error by status. */
+export function taskData(task: Task, config: Pick<AppConfig, 'debug'>): Data {
+  const data: Data = {
+    task_id: task.id,
+    status: task.status,
+    message: task.message,
+    created_at: epochSeconds(task.createdAt),
+    updated_at: epochSeconds(task.updatedAt),
+    priority: task.priority,
+  };
+  if (task.status === 'processing') {
+    const p = task.progress;
+    data.progress = p
+      ? {
+          stage: p.stage,
+          completed_steps: p.completedSteps,
+          total_steps: p.totalSteps,
+          estimated_time_remaining: p.estimatedTimeRemaining,
+          percent: p.percent,
+          gas: p.gas,
+        }
+      : // the worker has taken the task but not reported a stage yet
+        { stage: 'starting', completed_steps: 0, total_steps: null, estimated_time_remaining: null, percent: 0, gas: null };
+  }
+  if (task.status === 'completed' || task.status === 'failed') {
+    data.processing_time_seconds = task.processingTimeSeconds === null ? null : round2(task.processingTimeSeconds);
+  }
+  if (task.status === 'completed') data.results = task.results.map(resultData);
+  if (task.status === 'failed') {
+    // A task marked failed by hand has no recorded error: its message is the reason.
+    data.error = task.error?.message ?? task.message;
+    data.error_details = task.error
+      ? { stage: task.error.stage, error_code: task.error.errorCode, traceback: config.debug ? task.error.traceback : null }
+      : null;
+  }
+  return data;
+}
+
+const taskSchema = Type.Object(
+  {
+    task_id: Type.String(),
+    status: Type.Union(TASK_STATUSES.map((s) => Type.Literal(s))),
+    message: Type.String(),
+    created_at: Type.Number(),
+    updated_at: Type.Number({ description: 'Seconds since the epoch' }),
+    priority: Type.Union(TASK_PRIORITIES.map((p) => Type.Literal(p))),
+    progress: Type.Optional(
+      Type.Object(
+        {
+          stage: Type.String(),
+          completed_steps: Type.Integer(),
+          total_steps: Type.Union([Type.Integer(), Type.Null()]),
+          estimated_time_remaining: Type.Union([Type.Number(), Type.Null()], { description: 'Seconds' }),
+          percent: Type.Number(),
+          gas: Type.Union([Type.String(), Type.Null()]),
+        },
+        { description: 'While processing' },
+      ),
+    ),
+    processing_time_seconds: Type.Optional(Type.Union([Type.Number(), Type.Null()])),
+    results: Type.Optional(
+      Type.Array(
+        Type.Object({
+          name: Type.String(),
+          rel_path: Type.String(),
+          download_url: Type.String(),
+          size: Type.Integer(),
+          type: Type.Union([Type.Literal('report'), Type.Literal('data'), Type.Literal('config'), Type.Literal('metadata')]),
+        }),
+        { description: 'When completed' },
+      ),
+    ),
+    error: Type.Optional(Type.String({ description: 'When failed' })),
+    error_details: Type.Optional(
+      Type.Union([
+        Type.Object({ stage: Type.String(), error_code: Type.String(), traceback: Type.Union([Type.String(), Type.Null()]) }),
+        Type.Null(),
+      ]),
+    ),
+  },
+  { additionalProperties: true },
+);
+
+const updateBody = Type.Object(
+  {
+    status: Type.Optional(Type.String({ enum: [...TASK_STATUSES], description: 'pending re-queues a finished task' })),
+    message: Type.Optional(Type.String({ maxLength: MAX_MESSAGE_LENGTH })),
+    priority: Type.Optional(Type.String({ enum: [...TASK_PRIORITIES] })),
+  },
+  { additionalProperties: true },
+);
+
+/** 400 for an id that is not a UUID (it could never name a task). */
+function badId(call: RestCall, taskId: string) {
+  return isTaskId(taskId) ? null : reply(call, 400, 'task_bad_id', { task_id: taskId });
+}
+
+const MAX_JSON_BYTES = 64 * 1024;
+
+export const taskRoutes: RestArea = (services) => [
+  {
+    method: 'GET',
+    path: '/task/:task_id',
+    operationId: 'getTask',
+    tags: ['tasks'],
+    description: 'Status of a task: progress while processing, result files when completed, the error when failed.',
+    schemas: {
+      request: { params: taskIdParams },
+      responses: { 200: envelopeSchema(taskSchema), 400: errorEnvelope, 404: errorEnvelope },
+    },
+    async handle(call) {
+      const taskId = call.params.task_id;
+      const invalid = badId(call, taskId);
+      if (invalid) return invalid;
+      const task = await services.tasks.get(taskId);
+      if (!task) return reply(call, 404, 'task_not_found', { task_id: taskId });
+      return reply(call, 200, 'task_ok', taskData(task, services.config));
+    },
+  },
+  {
+    method: 'PUT',
+    path: '/task/:task_id',
+    operationId: 'updateTask',
+    tags: ['tasks'],
+    description:
+      'Updates status, message and/or priority. Status `pending` re-queues the task (its previous outputs are removed); priority reorders a queued task.',
+    schemas: {
+      request: { params: taskIdParams },
+      responses: {
+        200: envelopeSchema(
+          Type.Object({
+            task_id: Type.String(),
+            status: Type.Literal('updated'),
+            task_info: Type.Object({ status: Type.String(), message: Type.String(), updated_at: Type.Number(), priority: Type.String() }),
+          }),
+        ),
+        400: errorEnvelope,
+        404: errorEnvelope,
+        413: errorEnvelope,
+      },
+    },
+    async handle(call) {
+      const taskId = call.params.task_id;
+      const invalid = badId(call, taskId);
+      if (invalid) return invalid;
+      const body = await readBody(call.req, MAX_JSON_BYTES);
+      if (!body.ok) return reply(call, 413, 'body_too_large', {}, { headers: { connection: 'close' } });
+      let input: unknown;
+      try {
+        input = JSON.parse(body.text);
+      } catch {
+        return reply(call, 400, 'body_not_json');
+      }
+      if (typeof input !== 'object' || input === null || Array.isArray(input)) return reply(call, 400, 'body_not_json');
+      const { status, message: text, priority } = input as Record<string, unknown>;
+      const result = await services.tasks.update(taskId, { status, message: text, priority });
+      if (!result.ok) {
+        switch (result.reason) {
+          case 'not_found':
+            return reply(call, 404, 'task_not_found', { task_id: taskId });
+          case 'invalid_status':
+            return reply(call, 400, 'task_bad_status');
+          case 'invalid_priority':
+            return reply(call, 400, 'bad_priority');
+          case 'invalid_message':
+            return reply(call, 400, 'task_bad_message', {}, { params: { max: String(MAX_MESSAGE_LENGTH) } });
+          case 'empty':
+            return reply(call, 400, 'task_empty_update');
+        }
+      }
+      const task = result.task;
+      return reply(call, 200, 'task_updated', {
+        task_id: task.id,
+        status: 'updated',
+        task_info: { status: task.status, message: task.message, updated_at: epochSeconds(task.updatedAt), priority: task.priority },
+      });
+    },
+  },
+  {
+    method: 'DELETE',
+    path: '/task/:task_id',
+    operationId: 'deleteTask',
+    tags: ['tasks'],
+    description: 'Deletes a completed or failed task with its upload and outputs. 409 while it is pending or processing.',
+    schemas: {
+      request: { params: taskIdParams },
+      responses: {
+        200: envelopeSchema(
+          Type.Object({
+            task_id: Type.String(),
+            status: Type.Literal('deleted'),
+            details: Type.Object({ folders_deleted: Type.Integer(), total_size_deleted: Type.Integer(), task_status: Type.String() }),
+          }),
+        ),
+        400: errorEnvelope,
+        404: errorEnvelope,
+        409: errorEnvelope,
+        500: errorEnvelope,
+      },
+    },
+    async handle(call) {
+      const taskId = call.params.task_id;
+      const invalid = badId(call, taskId);
+      if (invalid) return invalid;
+      const result = await services.tasks.delete(taskId);
+      if (!result.ok) {
+        switch (result.reason) {
+          case 'not_found':
+            return reply(call, 404, 'task_not_found', { task_id: taskId });
+          case 'active':
+            return reply(call, 409, 'task_delete_active', { task_status: result.taskStatus });
+          case 'io':
+            return reply(call, 500, 'task_delete_failed', {}, { params: { reason: result.message } });
+        }
+      }
+      return reply(call, 200, 'task_deleted', {
+        task_id: taskId,
+        status: 'deleted',
+        details: { folders_deleted: result.foldersDeleted, total_size_deleted: result.totalSizeDeleted, task_status: result.taskStatus },
+      });
+    },
+  },
+];
