@@ -91,7 +91,7 @@ async function main() {
     const workbook = exampleWorkbook();
     const upload = async () => {
       const form = new FormData();
-      form.append('file', new Blob([workbook.bytes]), workbook.name);
+      form.append('file', new Blob([new Uint8Array(workbook.bytes)]), workbook.name);
       const response = await fetch(`${base}/upload`, { method: 'POST', body: form });
       if (response.status !== 202) throw new Error(`upload answered ${response.status}: ${await response.text()}`);
       return ((await response.json()) as { job_id: string }).job_id;

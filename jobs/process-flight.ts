@@ -14,6 +14,26 @@ export interface ProcessFlightData {
   taskId: string;
 }
 
+/** Jobs this process is running right now; agenda's drain() can miss a job that has just ended. */
+export class RunningJobs {
+  private count = 0;
+  private idle: (() => void)[] = [];
+
+  async track<T>(work: Promise<T>): Promise<T> {
+    this.count += 1;
+    try {
+      return await work;
+    } finally {
+      this.count -= 1;
+      if (this.count === 0) this.idle.splice(0).forEach((resolve) => resolve());
+    }
+  }
+
+  whenIdle(): Promise<void> {
+    return this.count === 0 ? Promise.resolve() : new Promise((resolve) => this.idle.push(resolve));
+  }
+}
+
 export interface ProcessFlightContext {
   tasks: TaskService;
   uploadFolder: string;
@@ -21,13 +41,14 @@ export interface ProcessFlightContext {
   log: Logger;
   concurrency: number;
   lockLifetimeMs: number;
+  running: RunningJobs;
 }
 
 const RESULT_TYPES: Record<string, ResultType> = { report: 'report', data: 'data', config: 'config', output_vars: 'metadata' };
 const PROGRESS_INTERVAL_MS = 250;
 
 export function defineProcessFlight(agenda: Agenda, context: ProcessFlightContext): void {
-  agenda.define<ProcessFlightData>(PROCESS_FLIGHT_JOB, (job) => processFlight(job, context), {
+  agenda.define<ProcessFlightData>(PROCESS_FLIGHT_JOB, (job) => context.running.track(processFlight(job, context)), {
     concurrency: context.concurrency,
     // Lock no more jobs than can run, so queued ones stay in the database where priority changes apply.
     lockLimit: context.concurrency,

@@ -17,7 +17,7 @@ import { createHttpServer, type HttpServer } from './http/server.js';
 import { createRestRouter } from './http/rest/router.js';
 import { createGraphqlServer, type GraphqlServer } from './graphql/server.js';
 import { agendaTaskQueue } from '../jobs/agenda-queue.js';
-import { defineProcessFlight } from '../jobs/process-flight.js';
+import { defineProcessFlight, RunningJobs } from '../jobs/process-flight.js';
 import { scheduleCleanup } from '../jobs/cleanup-expired-tasks.js';
 import type { AppServices } from './app-services.js';
 import { GASFLUX_API_VERSION } from './gasflux/version.js';
@@ -40,6 +40,7 @@ export function buildApp(config: AppConfig, options: { quietLogs?: boolean } = {
   let http: HttpServer | null = null;
   let graphql: GraphqlServer | null = null;
   let services: AppServices | null = null;
+  const running = new RunningJobs();
   const serves = config.role !== 'worker';
   const works = config.role !== 'api';
 
@@ -85,6 +86,7 @@ export function buildApp(config: AppConfig, options: { quietLogs?: boolean } = {
           log,
           concurrency: config.threads,
           lockLifetimeMs: config.jobLockLifetime * 1000,
+          running,
         });
         await scheduleCleanup(agenda, { tasks, intervalSeconds: config.taskCleanupInterval, maxAgeSeconds: config.maxTaskAge, log });
         await agenda.start();
@@ -110,7 +112,8 @@ export function buildApp(config: AppConfig, options: { quietLogs?: boolean } = {
       const closing = http?.close(SHUTDOWN_GRACE_MS);
       if (agenda) {
         if (works) {
-          const drained = await agenda.drain(SHUTDOWN_GRACE_MS);
+          // drain() stops new work and waits for running jobs; our own count ends the wait as soon as they are done.
+          const drained = await Promise.race([agenda.drain(SHUTDOWN_GRACE_MS), running.whenIdle().then(() => ({ timedOut: false, running: 0 }))]);
           if (drained.timedOut) log.warn({ running: drained.running }, 'jobs still running at shutdown; their locks are released');
         }
         await agenda.stop();

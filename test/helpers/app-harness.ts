@@ -56,6 +56,8 @@ export async function startTestApp(
       GASFLUX_LOG_LEVEL: 'WARNING',
       MONGODB_URI: database.uri,
       MONGODB_DB: options.dbName ?? `t${randomUUID().replace(/-/g, '').slice(0, 20)}`,
+      // Agenda keeps a lock-check timer of half the lock lifetime alive after the last job; keep test exits quick.
+      GASFLUX_JOB_LOCK_LIFETIME: '6',
       ...options.env,
     },
     { role: options.role ?? 'all', baseDir: dir },
