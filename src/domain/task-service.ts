@@ -31,6 +31,7 @@ export const TASK_MESSAGES = {
 
 export interface TaskTopics extends Record<string, unknown> {
   task: Task;
+  taskDeleted: { id: string };
 }
 
 export interface TaskQueue {
@@ -77,14 +78,53 @@ async function folderSize(path: string): Promise<number> {
   return total;
 }
 
+/**
+ * Recently read tasks, kept current by the task events every change publishes (in this process, or through the
+ * cross-process bus). Finished tasks change only through this service, so their entries stay valid; entries of
+ * active tasks are re-read after a second anyway, in case an event from another process is late.
+ */
+class TaskCache {
+  private readonly entries = new Map<string, { task: Task; at: number }>();
+
+  constructor(
+    private readonly capacity: number,
+    private readonly activeTtlMs: number,
+  ) {}
+
+  get(id: string): Task | undefined {
+    const entry = this.entries.get(id);
+    if (!entry) return undefined;
+    if (isActive(entry.task.status) && Date.now() - entry.at > this.activeTtlMs) return undefined;
+    return entry.task;
+  }
+
+  /** Keeps the newer of the cached and the given state. */
+  put(task: Task): void {
+    const current = this.entries.get(task.id);
+    if (current && current.task.updatedAt.getTime() > task.updatedAt.getTime()) return;
+    this.entries.delete(task.id);
+    this.entries.set(task.id, { task, at: Date.now() });
+    if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
+  }
+
+  delete(id: string): void {
+    this.entries.delete(id);
+  }
+}
+
 export class TaskService {
+  private readonly cache = new TaskCache(10_000, 1000);
+
   constructor(
     private readonly store: TaskStore,
     private readonly bus: EventBus<TaskTopics>,
     private readonly queue: TaskQueue,
     private readonly folders: TaskFolders,
     private readonly log: Logger,
-  ) {}
+  ) {
+    bus.subscribe('task', (task) => this.cache.put(task));
+    bus.subscribe('taskDeleted', ({ id }) => this.cache.delete(id));
+  }
 
   /** A new id and the folder its upload goes to (relative paths are relative to the upload folder). */
   newTaskId(): string {
@@ -128,8 +168,12 @@ export class TaskService {
     return task;
   }
 
-  get(id: string): Promise<Task | null> {
-    return this.store.get(id);
+  async get(id: string): Promise<Task | null> {
+    const cached = this.cache.get(id);
+    if (cached) return cached;
+    const task = await this.store.get(id);
+    if (task) this.cache.put(task);
+    return task;
   }
 
   list(query: TaskQuery): Promise<Task[]> {
@@ -204,6 +248,7 @@ export class TaskService {
     const removed = await this.removeFiles(id);
     if (!removed.ok) return { ok: false, reason: 'io', message: removed.message };
     await this.store.delete(id);
+    await this.bus.publish('taskDeleted', { id });
     this.log.info({ task_id: id, ...removed }, 'task deleted');
     return { ok: true, taskStatus: task.status, foldersDeleted: removed.foldersDeleted, totalSizeDeleted: removed.totalSizeDeleted };
   }
