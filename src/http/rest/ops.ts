@@ -1,6 +1,7 @@
 /** Monitoring: GET /health, GET /stats, POST /stats/reset, GET /config. The rules live in src/domain/system-status.ts. */
 import { Type } from 'fets';
-import { DOCUMENTED_VARIABLES, EXTRA_VARIABLES, type AppConfig } from '../../config.js';
+import type { AppConfig } from '../../config.js';
+import { serviceConfigReport } from '../../domain/service-config.js';
 import { formatUptime, healthReport, statsReport } from '../../domain/system-status.js';
 import { epochSeconds, reply, replyText } from './envelope.js';
 import { message } from './messages.js';
@@ -78,28 +79,30 @@ const configuration = Type.Object({
 });
 
 /** GET /config's data: the effective settings, and the variables that are set (AppConfig already masks secrets). */
+/** The domain's config report in the web API's field names. */
 export function configData(config: AppConfig) {
+  const { configuration: c, environmentVariables } = serviceConfigReport(config);
   return {
     configuration: {
-      host: config.host,
-      port: config.port,
-      debug: config.debug,
-      base_dir: config.baseDir,
-      upload_folder: config.uploadFolder,
-      output_folder: config.outputFolder,
-      max_content_length: config.maxContentLength,
-      log_level: config.logLevelName,
-      log_file: config.logFile,
-      cors_origins: config.corsOrigins,
-      task_cleanup_interval: config.taskCleanupInterval,
-      max_task_age: config.maxTaskAge,
-      threads: config.threads,
-      connection_limit: config.connectionLimit,
-      channel_timeout: config.channelTimeout,
+      host: c.host,
+      port: c.port,
+      debug: c.debug,
+      base_dir: c.baseDir,
+      upload_folder: c.uploadFolder,
+      output_folder: c.outputFolder,
+      max_content_length: c.maxContentLength,
+      log_level: c.logLevel,
+      log_file: c.logFile,
+      cors_origins: c.corsOrigins,
+      task_cleanup_interval: c.taskCleanupInterval,
+      max_task_age: c.maxTaskAge,
+      threads: c.threads,
+      connection_limit: c.connectionLimit,
+      channel_timeout: c.channelTimeout,
     },
     environment_variables: {
-      supported: [...Object.keys(DOCUMENTED_VARIABLES), ...Object.keys(EXTRA_VARIABLES)],
-      current_values: { ...config.setVariables },
+      supported: environmentVariables.map((v) => v.name),
+      current_values: Object.fromEntries(environmentVariables.filter((v) => v.value !== null).map((v) => [v.name, v.value])),
     },
   };
 }
