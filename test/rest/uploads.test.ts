@@ -87,9 +87,9 @@ describe('POST /upload with the default 100 MB limit', () => {
 
   test('a text file renamed .xlsx is refused by its content (400), in Chinese or English', async () => {
     const zh = await refused(() => upload(app.url, { file: ['just some notes, not a workbook\n', 'notes.xlsx'] }));
-    assertRefused(zh, 400, '文件内容不是有效的 Excel 工作簿。');
+    assertRefused(zh, 400, '数据文件不是有效的 Excel 工作簿 (.xlsx 或 .xls)。');
     const en = await refused(() => upload(app.url, { file: ['just some notes\n', 'notes.xls'] }, {}, { 'accept-language': 'en' }));
-    assertRefused(en, 400, 'The file content is not an Excel workbook.');
+    assertRefused(en, 400, 'The data file is not an Excel workbook (.xlsx or .xls).');
   });
 
   test('an empty .xlsx is 400 "数据文件为空。"', async () => {

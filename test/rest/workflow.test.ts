@@ -177,7 +177,7 @@ describe('the documented workflow over REST: upload, follow, download, update, l
       [{ priority: 'urgent' }, 400, '无效优先级。必须是以下之一: high, normal, low'],
       [{ message: 42 }, 400, '无效消息。必须是不超过 2000 个字符的字符串'],
       [{ message: 'x'.repeat(2001) }, 400, '无效消息。必须是不超过 2000 个字符的字符串'],
-      [{}, 400, '请求体必须至少包含 status、message 或 priority 之一'],
+      [{}, 400, '请至少提供 status、message 或 priority 之一'],
       ['status=completed', 400, '请求体必须是 JSON 格式'],
       ['[{"status": "completed"}]', 400, '请求体必须是 JSON 格式'],
       ['null', 400, '请求体必须是 JSON 格式'],

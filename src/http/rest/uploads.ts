@@ -11,7 +11,7 @@ import type { PendingUpload, SaveResult, UploadService } from '../../domain/uplo
 import { TASK_PRIORITIES, type StoredFile, type TaskPriority } from '../../domain/task.js';
 import { discardRestOfBody } from './body.js';
 import { reply } from './envelope.js';
-import { formatMegabytes, type MessageKey } from './messages.js';
+import type { MessageKey } from './messages.js';
 import type { RestArea } from './route.js';
 import { envelopeSchema, errorEnvelope } from './schemas.js';
 
@@ -126,7 +126,7 @@ function receiveUpload(req: IncomingMessage, uploads: UploadService, pending: Pe
 
 export const uploadRoutes: RestArea = (services) => {
   const max = services.config.maxContentLength;
-  const sizeText = formatMegabytes(max);
+  const limit = { max_bytes: String(max) };
 
   return [
     {
@@ -152,7 +152,7 @@ export const uploadRoutes: RestArea = (services) => {
       },
       async handle(call) {
         const { req } = call;
-        const answer = (refusal: Refusal) => reply(call, refusal.code, refusal.key, {}, { params: { size: sizeText, ...refusal.params } });
+        const answer = (refusal: Refusal) => reply(call, refusal.code, refusal.key, {}, { params: { ...limit, ...refusal.params } });
 
         if (!/^multipart\/form-data\b/i.test(req.headers['content-type'] ?? '')) {
           discardRestOfBody(req, max + MULTIPART_ALLOWANCE);
@@ -166,7 +166,7 @@ export const uploadRoutes: RestArea = (services) => {
             discardRestOfBody(req, declared);
             return answer(refuse(413, 'upload_too_large'));
           }
-          return reply(call, 413, 'upload_too_large', {}, { params: { size: sizeText }, headers: { connection: 'close' } });
+          return reply(call, 413, 'upload_too_large', {}, { params: limit, headers: { connection: 'close' } });
         }
 
         const pending = await services.uploads.begin();
