@@ -138,7 +138,8 @@ describe('crash recovery and restarts', () => {
       worker.kill('SIGTERM');
       const code = await new Promise((resolve) => worker.once('exit', resolve));
       assert.equal(code, 0);
-      assert.equal((await tasks.get(task.id))?.status, 'completed');
+      // The API process learns of the outcome through the event bus (and its cache re-reads active tasks each second).
+      await eventually(async () => ((await tasks.get(task.id))?.status === 'completed' ? true : undefined), 3000, 'the completed task');
     } finally {
       worker.kill('SIGKILL');
       await api.stop();
