@@ -308,51 +308,43 @@ export class TaskService {
   }
 
   async complete(id: string, attempt: number, runDirectory: string, results: TaskResultFile[]): Promise<Task | null> {
-    const task = await this.store.get(id);
-    if (!task || task.status !== 'processing' || task.attempts !== attempt) return null;
-    const now = new Date();
-    const updated = await this.store.update(
-      id,
-      {
-        status: 'completed',
-        message: TASK_MESSAGES.completed,
-        finishedAt: now,
-        updatedAt: now,
-        processingTimeSeconds: (now.getTime() - (task.startedAt ?? now).getTime()) / 1000,
-        results,
-        runDirectory,
-        totalSize: results.reduce((sum, r) => sum + r.size, 0),
-        progress: task.progress ? { ...task.progress, completedSteps: task.progress.totalSteps, percent: 100, estimatedTimeRemaining: 0 } : null,
-      },
-      { status: 'processing', attempts: attempt },
-    );
-    if (updated) {
-      this.log.info({ task_id: id, files: results.length, seconds: updated.processingTimeSeconds }, 'processing completed');
-      await this.bus.publish('task', updated);
-    }
+    const updated = await this.finishAttempt(id, attempt, (task) => ({
+      status: 'completed',
+      message: TASK_MESSAGES.completed,
+      results,
+      runDirectory,
+      totalSize: results.reduce((sum, r) => sum + r.size, 0),
+      progress: task.progress ? { ...task.progress, completedSteps: task.progress.totalSteps, percent: 100, estimatedTimeRemaining: 0 } : null,
+    }));
+    if (updated) this.log.info({ task_id: id, files: results.length, seconds: updated.processingTimeSeconds }, 'processing completed');
     return updated;
   }
 
   async fail(id: string, attempt: number, error: TaskError): Promise<Task | null> {
+    const updated = await this.finishAttempt(id, attempt, () => ({ status: 'failed', message: TASK_MESSAGES.failed, error }));
+    if (updated) this.log.warn({ task_id: id, stage: error.stage, error_code: error.errorCode, error: error.message }, 'processing failed');
+    return updated;
+  }
+
+  /**
+   * Records an attempt's outcome, only if that attempt is still the task's current one and the task is still
+   * processing (a manual mark or a newer attempt wins). Null when it no longer is.
+   */
+  private async finishAttempt(id: string, attempt: number, outcome: (task: Task) => Partial<Task>): Promise<Task | null> {
     const task = await this.store.get(id);
     if (!task || task.status !== 'processing' || task.attempts !== attempt) return null;
     const now = new Date();
     const updated = await this.store.update(
       id,
       {
-        status: 'failed',
-        message: TASK_MESSAGES.failed,
+        ...outcome(task),
         finishedAt: now,
         updatedAt: now,
         processingTimeSeconds: (now.getTime() - (task.startedAt ?? now).getTime()) / 1000,
-        error,
       },
       { status: 'processing', attempts: attempt },
     );
-    if (updated) {
-      this.log.warn({ task_id: id, stage: error.stage, error_code: error.errorCode, error: error.message }, 'processing failed');
-      await this.bus.publish('task', updated);
-    }
+    if (updated) await this.bus.publish('task', updated);
     return updated;
   }
 
