@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import type { ExecutionArgs } from 'graphql';
 import { createYoga, maskError as defaultMaskError, type YogaLogger } from 'graphql-yoga';
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { NodeHandler } from '../http/server.js';
@@ -60,6 +61,8 @@ export function createGraphqlServer(services: AppServices): GraphqlServer {
     logging: logger,
     landingPage: false,
     graphiql: { title: 'GasFlux API', subscriptionsProtocol: 'WS', headers: JSON.stringify({ [CSRF_HEADER]: '1' }) },
+    // Self-hosted GraphiQL: its assets are inlined, so the IDE works offline (the default loads them from a CDN).
+    renderGraphiQL,
     cors: { origin: config.corsOrigins, credentials: false },
     // Multipart is parsed by useStreamingUploads; other bodies are bounded by useBodyLimit.
     multipart: false,
