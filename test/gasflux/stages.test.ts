@@ -13,6 +13,7 @@ import { diameter } from '../../src/gasflux/stages/convex-hull.ts';
 import { circularStd } from '../../src/gasflux/stages/statistics.ts';
 import { utmZoneForBounds } from '../../src/gasflux/stages/utm.ts';
 import type { SemivariogramSettings } from '../../src/gasflux/config/types.ts';
+import { DEFAULT_CONFIG } from '../../src/gasflux/config/defaults.ts';
 import { mulberry32 } from '../helpers/synthetic-flight.ts';
 
 const f64 = (values: number[]) => Float64Array.from(values);
@@ -146,16 +147,9 @@ function randomCurtain(count: number, seed: number) {
   return { x, h, z };
 }
 
+/** The template's variogram settings (spherical, Cressie, 20 lags to 100 m, ±5°, 20 m band) with overrides. */
 const settings = (overrides: Partial<SemivariogramSettings> = {}): SemivariogramSettings => ({
-  model: 'spherical',
-  estimator: 'cressie',
-  n_lags: 20,
-  bin_func: 'even',
-  fit_method: 'lm',
-  maxlag: 100,
-  tolerance: 10,
-  azimuth: 0,
-  bandwidth: 20,
+  ...DEFAULT_CONFIG.semivariogram_settings,
   ...overrides,
 });
 
