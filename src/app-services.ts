@@ -4,6 +4,7 @@ import type { Database } from './infra/mongo.js';
 import type { RequestStats } from './infra/request-stats.js';
 import type { TaskService } from './domain/task-service.js';
 import type { UploadService } from './domain/upload-service.js';
+import type { SubscriptionService } from './wis2/subscriptions/service.js';
 
 /** Everything the HTTP layers (REST and GraphQL) need, built once by buildApp. */
 export interface AppServices {
@@ -15,4 +16,6 @@ export interface AppServices {
   tasks: TaskService;
   uploads: UploadService;
   requestStats: RequestStats;
+  /** The WIS2 subscriptions (roles api and all, once started). */
+  wis2Subscriptions?: SubscriptionService;
 }

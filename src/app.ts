@@ -21,9 +21,11 @@ import { defineProcessFlight, RunningJobs } from '../jobs/process-flight.js';
 import { scheduleCleanup } from '../jobs/cleanup-expired-tasks.js';
 import type { AppServices } from './app-services.js';
 import { GASFLUX_API_VERSION } from './gasflux/version.js';
+import { createWis2Router, loadOrCreateKey, SubscriptionService, SubscriptionStore } from './wis2/subscriptions/index.js';
 
 export interface App {
-  start(): Promise<{ port: number | null }>;
+  /** `port` is the GasFlux API's, `wis2Port` the WIS2 subscription API's (both null for a worker). */
+  start(): Promise<{ port: number | null; wis2Port: number | null }>;
   stop(): Promise<void>;
   /** Available after start(). */
   services(): AppServices;
@@ -38,6 +40,7 @@ export function buildApp(config: AppConfig, options: { quietLogs?: boolean } = {
   let bus: EventBus<TaskTopics> | null = null;
   let agenda: Agenda | null = null;
   let http: HttpServer | null = null;
+  let wis2Http: HttpServer | null = null;
   let graphql: GraphqlServer | null = null;
   let services: AppServices | null = null;
   const running = new RunningJobs();
@@ -93,7 +96,24 @@ export function buildApp(config: AppConfig, options: { quietLogs?: boolean } = {
       }
 
       let port: number | null = null;
+      let wis2Port: number | null = null;
       if (serves) {
+        await mkdir(config.wis2.dataFolder, { recursive: true });
+        const key = await loadOrCreateKey(config.wis2.secretKeyFile, (message) => log.warn(message));
+        const subscriptions = new SubscriptionService(new SubscriptionStore(database.db), {
+          dataRoot: config.wis2.dataFolder,
+          key,
+          validateTopics: config.wis2.validateTopics,
+          log,
+        });
+        services.wis2Subscriptions = subscriptions;
+        wis2Http = createHttpServer(
+          { rest: createWis2Router(subscriptions, log) },
+          { config, stats: new RequestStats(), onError: (error) => log.error({ err: error }, 'WIS2 request failed') },
+        );
+        wis2Port = await wis2Http.listen(config.wis2.port, config.host);
+        log.info({ port: wis2Port, host: config.host }, 'WIS2 subscription API listening');
+
         graphql = createGraphqlServer(services);
         http = createHttpServer(
           { graphql: graphql.handler, graphqlPath: graphql.path, rest: createRestRouter(services) },
@@ -103,13 +123,13 @@ export function buildApp(config: AppConfig, options: { quietLogs?: boolean } = {
         port = await http.listen(config.port, config.host);
         log.info({ port, host: config.host }, 'listening');
       }
-      return { port };
+      return { port, wis2Port };
     },
 
     async stop() {
       log.info('shutting down');
       await graphql?.dispose();
-      const closing = http?.close(SHUTDOWN_GRACE_MS);
+      const closing = Promise.all([http?.close(SHUTDOWN_GRACE_MS), wis2Http?.close(SHUTDOWN_GRACE_MS)]);
       if (agenda) {
         if (works) {
           // drain() stops new work; its own wait for running jobs can end early or late, so ours decides.

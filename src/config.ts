@@ -64,6 +64,10 @@ export const EXTRA_VARIABLES = {
   GASFLUX_DATABASE_FOLDER: 'web_api_data/database',
   GASFLUX_JOB_LOCK_LIFETIME: '60',
   GASFLUX_EVENT_BUS: 'auto',
+  WIS2_PORT: '5002',
+  WIS2_DATA_FOLDER: 'web_api_data/wis2/downloads',
+  WIS2_SECRET_KEY_FILE: 'web_api_data/wis2/secret.key',
+  WIS2_VALIDATE_TOPICS: 'true',
 } as const;
 
 const schema = z.object({
@@ -89,6 +93,10 @@ const schema = z.object({
   GASFLUX_DATABASE_FOLDER: z.string().trim().min(1),
   GASFLUX_JOB_LOCK_LIFETIME: int(1),
   GASFLUX_EVENT_BUS: z.enum(['auto', 'memory', 'mongodb']),
+  WIS2_PORT: int(0, 65535),
+  WIS2_DATA_FOLDER: z.string().trim().min(1),
+  WIS2_SECRET_KEY_FILE: z.string().trim().min(1),
+  WIS2_VALIDATE_TOPICS: bool,
 });
 
 export type Role = 'api' | 'worker' | 'all';
@@ -123,6 +131,16 @@ export interface AppConfig {
   jobLockLifetime: number;
   /** How live events reach other processes: `auto` uses MongoDB when the role is not `all`. */
   eventBus: 'auto' | 'memory' | 'mongodb';
+  /** The WIS2 downloader's subscription API (its own port, same host) and storage. */
+  wis2: {
+    port: number;
+    /** The data root every subscription `target` is confined to. */
+    dataFolder: string;
+    /** 32 random bytes (base64) encrypting stored credentials; created with mode 0600 when absent. */
+    secretKeyFile: string;
+    /** Check the WIS2 topic shape on top of MQTT syntax (spec §2.6). */
+    validateTopics: boolean;
+  };
   role: Role;
   /** The raw values of every supported variable that is set (for GET /config). */
   setVariables: Record<string, string>;
@@ -182,6 +200,12 @@ export function loadConfig(env: Record<string, string | undefined>, options: { r
     databaseFolder: abs(v.GASFLUX_DATABASE_FOLDER),
     jobLockLifetime: v.GASFLUX_JOB_LOCK_LIFETIME,
     eventBus: v.GASFLUX_EVENT_BUS,
+    wis2: {
+      port: v.WIS2_PORT,
+      dataFolder: abs(v.WIS2_DATA_FOLDER),
+      secretKeyFile: abs(v.WIS2_SECRET_KEY_FILE),
+      validateTopics: v.WIS2_VALIDATE_TOPICS,
+    },
     role: options.role ?? 'all',
     setVariables,
   };

@@ -17,7 +17,7 @@ export interface HttpServer {
 }
 
 export function createHttpServer(
-  handlers: { graphql: NodeHandler; graphqlPath: string; rest: NodeHandler },
+  handlers: { graphql?: NodeHandler; graphqlPath?: string; rest: NodeHandler },
   options: { config: Pick<AppConfig, 'connectionLimit' | 'channelTimeout'>; stats: RequestStats; onError: (error: unknown) => void },
 ): HttpServer {
   const sockets = new Set<Socket>();
@@ -25,7 +25,7 @@ export function createHttpServer(
     const started = performance.now();
     const path = (req.url ?? '/').split('?')[0];
     res.once('finish', () => options.stats.record(req.method ?? 'GET', path, res.statusCode, performance.now() - started));
-    const handler = path === handlers.graphqlPath ? handlers.graphql : handlers.rest;
+    const handler = handlers.graphql && path === handlers.graphqlPath ? handlers.graphql : handlers.rest;
     Promise.resolve(handler(req, res)).catch((error) => {
       options.onError(error);
       if (!res.headersSent) {

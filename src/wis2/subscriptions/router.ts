@@ -1,0 +1,92 @@
+/**
+ * The WIS2 subscription REST API (spec wis2-downloader §2) as a plain node:http handler, served on its own port:
+ * GET/POST /subscriptions, GET/PUT/DELETE /subscriptions/{id}, GET /health. Answers as the reference:
+ * `{"error": "..."}` with the exact messages, 201 + `Location` on create, keys sorted as Flask sorts them. Unlike the
+ * reference, unknown routes, wrong methods and unexpected errors are JSON too.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from '../../logger.js';
+import { SubscriptionError, type SubscriptionService } from './service.js';
+
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+type NodeHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+
+/** JSON with object keys sorted at every level (Flask's `sort_keys`), so byte-for-byte comparisons hold. */
+export function sortedJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, (v as Record<string, unknown>)[k]]))
+      : v,
+  );
+}
+
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = sortedJson(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+class BodyTooLarge extends Error {}
+
+/** The JSON body when the content type is JSON; anything else, or invalid JSON, is `{}` (as the reference). */
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new BodyTooLarge();
+    chunks.push(chunk as Buffer);
+  }
+  const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  if (type !== 'application/json' && !/^application\/[^/]+\+json$/.test(type)) return {};
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    return {};
+  }
+}
+
+export function createWis2Router(service: SubscriptionService, log?: Logger): NodeHandler {
+  return async (req, res) => {
+    const method = req.method ?? 'GET';
+    const path = (req.url ?? '/').split('?')[0];
+    try {
+      if (path === '/health') {
+        if (method !== 'GET' && method !== 'HEAD') return methodNotAllowed(res, 'GET, HEAD');
+        return send(res, 200, { status: (await service.healthy()) ? 'healthy' : 'unhealthy' });
+      }
+      if (path === '/subscriptions') {
+        if (method === 'GET') return send(res, 200, await service.list());
+        if (method === 'POST') {
+          const record = await service.create(await readJson(req));
+          return send(res, 201, record, { location: `/subscriptions/${encodeURIComponent(record.id)}` });
+        }
+        return methodNotAllowed(res, 'GET, POST');
+      }
+      const match = /^\/subscriptions\/([^/]+)$/.exec(path);
+      if (match) {
+        let id: string;
+        try {
+          id = decodeURIComponent(match[1]);
+        } catch {
+          id = match[1];
+        }
+        if (method === 'GET') return send(res, 200, await service.get(id));
+        if (method === 'PUT') return send(res, 200, await service.update(id, await readJson(req)));
+        if (method === 'DELETE') return send(res, 200, await service.delete(id));
+        return methodNotAllowed(res, 'GET, PUT, DELETE');
+      }
+      return send(res, 404, { error: 'Not found' });
+    } catch (error) {
+      if (error instanceof SubscriptionError) return send(res, error.status, { error: error.message });
+      if (error instanceof BodyTooLarge) return send(res, 413, { error: `Request body larger than ${MAX_BODY_BYTES} bytes` }, { connection: 'close' });
+      log?.error({ err: error, method, path }, 'WIS2 API request failed');
+      return send(res, 500, { error: `Unexpected error: ${error instanceof Error ? error.message : String(error)}` });
+    }
+  };
+}
+
+function methodNotAllowed(res: ServerResponse, allow: string): void {
+  send(res, 405, { error: 'Method not allowed' }, { allow });
+}
