@@ -36,6 +36,9 @@ export interface RunningApp {
   config: AppConfig;
   port: number;
   url: string;
+  /** The WIS2 subscription API (0 and '' for a worker). */
+  wis2Port: number;
+  wis2Url: string;
   dir: string;
   stop(): Promise<void>;
 }
@@ -58,17 +61,22 @@ export async function startTestApp(
       MONGODB_DB: options.dbName ?? `t${randomUUID().replace(/-/g, '').slice(0, 20)}`,
       // Agenda keeps a lock-check timer of half the lock lifetime alive after the last job; keep test exits quick.
       GASFLUX_JOB_LOCK_LIFETIME: '6',
+      WIS2_PORT: '0',
+      WIS2_DATA_FOLDER: join(dir, 'wis2', 'downloads'),
+      WIS2_SECRET_KEY_FILE: join(dir, 'wis2', 'secret.key'),
       ...options.env,
     },
     { role: options.role ?? 'all', baseDir: dir },
   );
   const app = buildApp(config, { quietLogs: true });
-  const { port } = await app.start();
+  const { port, wis2Port } = await app.start();
   return {
     app,
     config,
     port: port ?? 0,
     url: `http://127.0.0.1:${port}`,
+    wis2Port: wis2Port ?? 0,
+    wis2Url: wis2Port ? `http://127.0.0.1:${wis2Port}` : '',
     dir,
     stop: () => app.stop(),
   };
