@@ -22,6 +22,7 @@ import { scheduleCleanup } from '../jobs/cleanup-expired-tasks.js';
 import type { AppServices } from './app-services.js';
 import { GASFLUX_API_VERSION } from './gasflux/version.js';
 import { createWis2Router, loadOrCreateKey, SubscriptionService, SubscriptionStore } from './wis2/subscriptions/index.js';
+import { Wis2Metrics } from './wis2/metrics.js';
 
 export interface App {
   /** `port` is the GasFlux API's, `wis2Port` the WIS2 subscription API's (both null for a worker). */
@@ -107,8 +108,9 @@ export function buildApp(config: AppConfig, options: { quietLogs?: boolean } = {
           log,
         });
         services.wis2Subscriptions = subscriptions;
+        services.wis2Metrics = new Wis2Metrics();
         wis2Http = createHttpServer(
-          { rest: createWis2Router(subscriptions, log) },
+          { rest: createWis2Router(subscriptions, log, services.wis2Metrics) },
           { config, stats: new RequestStats(), onError: (error) => log.error({ err: error }, 'WIS2 request failed') },
         );
         wis2Port = await wis2Http.listen(config.wis2.port, config.host);

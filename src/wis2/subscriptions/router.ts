@@ -1,12 +1,16 @@
 /**
  * The WIS2 subscription REST API (spec wis2-downloader §2) as a plain node:http handler, served on its own port:
- * GET/POST /subscriptions, GET/PUT/DELETE /subscriptions/{id}, GET /health. Answers as the reference:
+ * GET/POST /subscriptions, GET/PUT/DELETE /subscriptions/{id}, GET /health, GET /metrics (../metrics.ts),
+ * GET /openapi (../openapi.ts), and Swagger UI at GET / and GET /swagger (../swagger-ui.ts). Answers as the reference:
  * `{"error": "..."}` with the exact messages, 201 + `Location` on create, keys sorted as Flask sorts them. Unlike the
  * reference, unknown routes, wrong methods and unexpected errors are JSON too.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../../logger.js';
 import { SubscriptionError, type SubscriptionService } from './service.js';
+import { Wis2Metrics } from '../metrics.js';
+import { WIS2_OPENAPI } from '../openapi.js';
+import { isSwaggerPath, serveSwagger } from '../swagger-ui.js';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -47,11 +51,25 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   }
 }
 
-export function createWis2Router(service: SubscriptionService, log?: Logger): NodeHandler {
+/** `metrics` is the app's (the download pipeline records into it); a private one when not given. */
+export function createWis2Router(service: SubscriptionService, log?: Logger, metrics: Wis2Metrics = new Wis2Metrics()): NodeHandler {
   return async (req, res) => {
     const method = req.method ?? 'GET';
     const path = (req.url ?? '/').split('?')[0];
     try {
+      if (path === '/metrics') {
+        if (method !== 'GET' && method !== 'HEAD') return methodNotAllowed(res, 'GET, HEAD');
+        return await sendMetrics(res, metrics, log);
+      }
+      if (path === '/openapi') {
+        if (method !== 'GET' && method !== 'HEAD') return methodNotAllowed(res, 'GET, HEAD');
+        return send(res, 200, WIS2_OPENAPI);
+      }
+      if (isSwaggerPath(path)) {
+        if (method !== 'GET' && method !== 'HEAD') return methodNotAllowed(res, 'GET, HEAD');
+        if (await serveSwagger(req, res, path)) return;
+        return send(res, 404, { error: 'Not found' });
+      }
       if (path === '/health') {
         if (method !== 'GET' && method !== 'HEAD') return methodNotAllowed(res, 'GET, HEAD');
         return send(res, 200, { status: (await service.healthy()) ? 'healthy' : 'unhealthy' });
@@ -85,6 +103,22 @@ export function createWis2Router(service: SubscriptionService, log?: Logger): No
       return send(res, 500, { error: `Unexpected error: ${error instanceof Error ? error.message : String(error)}` });
     }
   };
+}
+
+/** Prometheus text, or as the reference a plain-text 500 `Error generating metrics`. */
+async function sendMetrics(res: ServerResponse, metrics: Wis2Metrics, log?: Logger): Promise<void> {
+  let text: string;
+  try {
+    text = await metrics.render();
+  } catch (error) {
+    log?.error({ err: error }, 'WIS2 metrics rendering failed');
+    const body = 'Error generating metrics';
+    res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+    return;
+  }
+  res.writeHead(200, { 'content-type': metrics.contentType, 'content-length': Buffer.byteLength(text) });
+  res.end(text);
 }
 
 function methodNotAllowed(res: ServerResponse, allow: string): void {
