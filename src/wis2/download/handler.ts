@@ -1,0 +1,298 @@
+/**
+ * One download job, start to finish (spec §5.4–§5.11, DESIGN decision 8):
+ * checks → dedup (per subscription) → lock → save path → fetch to a temp file (hash and size
+ * while streaming) → verify → media type → post-download filter → atomic commit (no overwrite
+ * unless `update`) → trackers, record, `onOutcome`. Expected failures are outcomes, never throws.
+ */
+import { randomUUID } from 'node:crypto';
+import { link, mkdir, realpath, rename, stat, unlink } from 'node:fs/promises';
+import { resolve as resolvePath } from 'node:path';
+import type { Db } from 'mongodb';
+import type { Logger } from '../../logger.js';
+import { evaluateFilter, notificationView } from '../filter/index.js';
+import { integrityOutcome, judgeIntegrity, resolveHashMethod, type HashMethodOptions } from '../integrity.js';
+import { detectMediaType, effectiveMediaType, type MediaTypeNaming } from '../media-type.js';
+import { outcomes, type DownloadOutcome, type VerificationFailureStatus } from '../outcomes.js';
+import type { DownloadRequest } from '../pipeline/download-request.js';
+import { commitMode, computeSavePath, isConfinedTo, tempFilePath, type FileNaming } from '../save-path.js';
+import type { CredentialsInput } from '../subscriptions/model.js';
+import type { GuardOptions } from './address-guard.js';
+import { DedupStore, type DedupKeys, type DedupStoreOptions } from './dedup-store.js';
+import { cacheHost, fetchToFile, removeQuietly, type FetchOptions } from './fetcher.js';
+import { DownloadRecords, type DownloadRecord } from './records.js';
+
+/** The job data: the pipeline's request, optionally with the message parts post-pass rules can read. */
+export type DownloadJobData = DownloadRequest & {
+  /** The message `geometry`, for `bbox` rules in the post pass. */
+  geometry?: unknown;
+  /** The message `properties`, for `property` rules in the post pass. */
+  properties?: Record<string, unknown>;
+};
+
+export interface DownloadResult {
+  outcome: DownloadOutcome;
+  record: DownloadRecord;
+}
+
+export interface DownloadContext {
+  db: Db;
+  /** The WIS2 data root; files go to `<dataRoot>/<savePath>/YYYY/MM/DD/<file>`. */
+  dataRoot: string;
+  /** Subscription credentials (SubscriptionService.credentialsFor); null/absent = no header. */
+  credentialsFor?: (subscriptionId: string) => Promise<CredentialsInput | null>;
+  /** Allow loopback/private/link-local targets (tests, closed networks). Default false. */
+  allowPrivateNetworks?: boolean;
+  /** Called once per job with its outcome and record (metrics, events). Errors are logged, not raised. */
+  onOutcome?: (result: DownloadResult, request: DownloadJobData) => void | Promise<void>;
+  log?: Pick<Logger, 'info' | 'warn' | 'error'>;
+  dedup?: DedupStoreOptions;
+  /** Lock contention: retries and delay; defaults 10 × 10 s (§5.4). */
+  lockRetries?: number;
+  lockRetryDelayMs?: number;
+  /** Hash/size mismatch status; default FAILED (the integrity library's default). */
+  mismatchStatus?: VerificationFailureStatus;
+  hashMethod?: HashMethodOptions;
+  mediaTypeNaming?: MediaTypeNaming;
+  fileNaming?: FileNaming;
+  /** Network knobs passed to the fetcher (timeouts, retries, backoff, caps). */
+  fetch?: Pick<
+    FetchOptions,
+    | 'connectTimeoutMs'
+    | 'readTimeoutMs'
+    | 'maxHttpRetries'
+    | 'maxNetworkRetries'
+    | 'retryBaseDelayMs'
+    | 'retryMaxDelayMs'
+    | 'maxRedirects'
+    | 'maxBytes'
+    | 'onAttempt'
+  >;
+  resolve?: GuardOptions['resolve'];
+  /** Address classification override (tests); default isPrivateAddress. */
+  isPrivate?: GuardOptions['isPrivate'];
+  /** Processing date (tests); default now. */
+  now?: () => Date;
+}
+
+export function authorizationHeader(credentials: CredentialsInput | null | undefined): Record<string, string> {
+  if (!credentials) return {};
+  if (credentials.type === 'basic') {
+    const token = Buffer.from(`${credentials.username}:${credentials.password}`, 'utf8').toString('base64');
+    return { authorization: `Basic ${token}` };
+  }
+  if (credentials.type === 'bearer') return { authorization: `Bearer ${credentials.token}` };
+  return {};
+}
+
+const errorClassOf = (error: unknown) => {
+  const e = error as { name?: string; code?: string };
+  return e?.code === 'EEXIST' ? 'FileExistsError' : e?.code === 'EACCES' || e?.code === 'EPERM' ? 'PermissionError' : e?.code ? 'OSError' : (e?.name ?? 'Error');
+};
+
+/** Only http(s) URLs are downloaded (DESIGN decision 8); ftp/sftp and garbage are refused. */
+export function isDownloadableUrl(href: string): boolean {
+  try {
+    const url = new URL(href);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function processDownload(request: DownloadJobData, context: DownloadContext): Promise<DownloadResult> {
+  const started = Date.now();
+  const now = context.now?.() ?? new Date();
+  const dedup = new DedupStore(context.db, context.dedup);
+  const records = new DownloadRecords(context.db);
+  const keys: DedupKeys = {
+    subscriptionId: request.subscriptionId,
+    messageId: request.messageId || null,
+    dataId: request.dataId,
+    hash: request.integrity?.value ?? null,
+  };
+  const record: DownloadRecord = {
+    subscriptionId: request.subscriptionId,
+    messageId: request.messageId,
+    dataId: request.dataId,
+    metadataId: request.metadataId,
+    topic: request.topic,
+    centreId: request.centreId,
+    cache: cacheHost(request.href),
+    href: request.href,
+    status: 'FAILED',
+    errorClass: null,
+    reason: null,
+    path: null,
+    save: false,
+    size: null,
+    expectedSize: request.expectedSize,
+    mediaType: null,
+    hashMethod: null,
+    expectedHash: request.integrity?.value ?? null,
+    actualHash: null,
+    validHash: null,
+    overwrite: request.overwrite,
+    attempts: 0,
+    receivedAt: request.receivedAt ?? null,
+    downloadStart: null,
+    downloadEnd: null,
+    recordedAt: now,
+    durationMs: 0,
+  };
+  let locked = false;
+  let tempPath: string | null = null;
+  /** Whether the final status goes to the trackers (not for dedup hits and pre-checks). */
+  let track = false;
+
+  const run = async (): Promise<DownloadOutcome> => {
+    if (!request.topic) return outcomes.missingTopic();
+    if (!isDownloadableUrl(request.href)) return outcomes.unsupportedDownloadUrl(request.href);
+    const method = resolveHashMethod(request.integrity?.method ?? null, context.hashMethod);
+    if (!method.ok) return method.outcome;
+    record.hashMethod = method.method;
+
+    // §5.4: only an earlier SUCCESS of the same subscription suppresses; `update` bypasses data id and hash.
+    const hit = await dedup.findSuccess(keys, request.overwrite ? ['by-data-id', 'by-hash'] : [], now);
+    if (hit) return outcomes.previouslyProcessed(hit.key, hit.type);
+
+    const retries = context.lockRetries ?? 10;
+    for (let i = 0; ; i++) {
+      if (await dedup.tryLock(keys)) break;
+      if (i >= retries) return outcomes.lockAcquisition(DedupStore.lockKey(keys));
+      await sleep(context.lockRetryDelayMs ?? 10_000);
+    }
+    locked = true;
+    track = true;
+    // Another job may have finished the same data while we waited for the lock.
+    const late = await dedup.findSuccess(keys, request.overwrite ? ['by-data-id', 'by-hash'] : []);
+    if (late) {
+      track = false;
+      return outcomes.previouslyProcessed(late.key, late.type);
+    }
+
+    const target = computeSavePath({
+      dataRoot: context.dataRoot,
+      savePath: request.savePath,
+      href: request.href,
+      date: now,
+      naming: context.fileNaming,
+    });
+    if (!target.ok) return target.outcome;
+    try {
+      await mkdir(target.directory, { recursive: true });
+      // Symlinks must not lead out of the data root.
+      const [realRoot, realDir] = await Promise.all([realpath(resolvePath(context.dataRoot)), realpath(target.directory)]);
+      if (!isConfinedTo(realDir, realRoot)) return outcomes.invalidTargetDirectory(target.directory);
+    } catch (error) {
+      return outcomes.writeFailed(errorClassOf(error));
+    }
+    if (!request.overwrite && (await stat(target.filePath).then(() => true, () => false))) return outcomes.fileExists();
+
+    const credentials = context.credentialsFor ? await context.credentialsFor(request.subscriptionId) : null;
+    tempPath = tempFilePath(target.directory, randomUUID());
+    record.downloadStart = new Date();
+    const fetched = await fetchToFile({
+      ...context.fetch,
+      url: request.href,
+      tempPath,
+      hashMethod: method.method,
+      expectedSize: request.expectedSize,
+      headers: authorizationHeader(credentials),
+      allowPrivateNetworks: context.allowPrivateNetworks ?? false,
+      resolve: context.resolve,
+      isPrivate: context.isPrivate,
+    });
+    record.downloadEnd = new Date();
+    record.attempts = fetched.attempts;
+    if (!fetched.ok) {
+      if (fetched.outcome.errorClass === 'UnsupportedDownloadURL') track = false;
+      return fetched.outcome;
+    }
+
+    const verdict = judgeIntegrity(method.method, fetched.hash, fetched.bytes, {
+      method: request.integrity?.method ?? null,
+      value: request.integrity?.value ?? null,
+      length: request.expectedSize,
+    });
+    record.size = fetched.bytes;
+    record.actualHash = verdict.actualHash;
+    record.validHash = verdict.validHash;
+    const bad = integrityOutcome(verdict, request.href, { mismatchStatus: context.mismatchStatus });
+    if (bad) return bad;
+
+    const mediaType = effectiveMediaType(detectMediaType(fetched.head, context.mediaTypeNaming), request.declaredMediaType);
+    record.mediaType = mediaType;
+
+    const properties = request.properties ?? {
+      pubtime: request.pubtime,
+      data_id: request.dataId,
+      metadata_id: request.metadataId,
+    };
+    const view = notificationView({
+      topic: request.topic,
+      message: { geometry: request.geometry ?? null, properties },
+      link: { href: request.href, length: request.expectedSize ?? undefined, type: request.declaredMediaType ?? undefined },
+    });
+    const decision = evaluateFilter(request.filter, { notification: view, download: { mediaType, size: fetched.bytes } }, 'post');
+    if (decision.action === 'reject') {
+      return outcomes.filterRejected({ reason: decision.reason, id: decision.rule?.id ?? null }, 'post');
+    }
+
+    try {
+      if (commitMode(request.overwrite) === 'replace') {
+        await rename(tempPath, target.filePath);
+      } else {
+        try {
+          await link(tempPath, target.filePath);
+        } catch (error) {
+          if ((error as { code?: string }).code === 'EEXIST') return outcomes.fileCreatedByAnotherProcess();
+          throw error;
+        }
+        await unlink(tempPath).catch(() => undefined);
+      }
+      tempPath = null;
+    } catch (error) {
+      return outcomes.writeFailed(errorClassOf(error));
+    }
+    record.path = target.filePath;
+    record.save = true;
+    return outcomes.success();
+  };
+
+  let outcome: DownloadOutcome;
+  try {
+    outcome = await run();
+  } catch (error) {
+    context.log?.error({ err: error, message_id: request.messageId }, 'wis2 download failed unexpectedly');
+    outcome = outcomes.unexpected(errorClassOf(error), request.messageId);
+  }
+  if (tempPath) await removeQuietly(tempPath);
+  if (outcome.status !== 'SUCCESS') {
+    record.errorClass = outcome.errorClass;
+    record.reason = outcome.reason;
+  }
+  record.status = outcome.status;
+  record.durationMs = Date.now() - started;
+  try {
+    if (track) await dedup.record(keys, outcome.status);
+  } catch (error) {
+    context.log?.warn({ err: error }, 'could not update wis2 dedup trackers');
+  }
+  if (locked) await dedup.unlock(keys).catch(() => undefined);
+  try {
+    await records.insert(record);
+  } catch (error) {
+    context.log?.warn({ err: error }, 'could not write wis2 download record');
+  }
+  const result: DownloadResult = { outcome, record };
+  if (context.onOutcome) {
+    try {
+      await context.onOutcome(result, request);
+    } catch (error) {
+      context.log?.warn({ err: error }, 'wis2 onOutcome hook failed');
+    }
+  }
+  return result;
+}
