@@ -276,7 +276,8 @@ describe('WIS2 download job against a local file server and FerretDB', () => {
   test('the Agenda job: enqueueDownload on the request queue, defineWis2DownloadJobs runs it and reports the outcome', async () => {
     const agenda = new Agenda({ backend: new MongoBackend({ mongo: db }), processEvery: 100 });
     const seen: DownloadResult[] = [];
-    defineWis2DownloadJobs(agenda, { ...context(), onOutcome: (result) => void seen.push(result) });
+    // A short lock lifetime: Agenda keeps a lock-check timer of half of it alive after the job, delaying the test's exit.
+    defineWis2DownloadJobs(agenda, { ...context(), lockLifetimeMs: 4000, onOutcome: (result) => void seen.push(result) });
     await agenda.start();
     try {
       const job = await enqueueDownload(agenda, request('queued.bufr4', { queue: 'high_priority' }));
