@@ -2,6 +2,7 @@
  * Starts the real service for integration tests: a FerretDB (SQLite files in a temporary folder, on a free loopback port) unless
  * MONGODB_URI is set, and buildApp on port 0 with its folders in a temporary directory.
  */
+import { after, before } from 'node:test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -102,4 +103,25 @@ export async function eventually<T>(check: () => Promise<T | undefined>, timeout
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/**
+ * Registers before/after hooks that start a database and the app for the enclosing suite, and stop both.
+ * Returns a getter, valid inside tests.
+ */
+export function useTestApp(options: Parameters<typeof startTestApp>[1] = {}): () => RunningApp {
+  let database: TestDatabase | undefined;
+  let running: RunningApp | undefined;
+  before(async () => {
+    database = await startTestDatabase();
+    running = await startTestApp(database, options);
+  });
+  after(async () => {
+    await running?.stop();
+    await database?.stop();
+  });
+  return () => {
+    if (!running) throw new Error('the test app has not started');
+    return running;
+  };
 }

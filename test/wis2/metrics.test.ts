@@ -3,7 +3,7 @@
  * counters, one registry per instance, families shown only once touched, `GET /metrics` on WIS2_PORT with the
  * registry's Content-Type, the plain-text 500, and every metric the shipped Grafana dashboards query.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -13,7 +13,7 @@ import { load as loadYaml } from 'js-yaml';
 import { Wis2Metrics, WIS2_METRICS } from '../../src/wis2/metrics.ts';
 import { createWis2Router } from '../../src/wis2/subscriptions/router.ts';
 import type { SubscriptionService } from '../../src/wis2/subscriptions/service.ts';
-import { startTestApp, startTestDatabase, type RunningApp, type TestDatabase } from '../helpers/app-harness.ts';
+import { useTestApp } from '../helpers/app-harness.ts';
 import { needsSharedData, wis2DataDir } from '../helpers/shared-data.ts';
 
 /** §3.2 and §3.3, copied from the spec: name → [type, labels, HELP]. */
@@ -168,34 +168,24 @@ describe('Wis2Metrics', () => {
 });
 
 describe('GET /metrics on WIS2_PORT', () => {
-  let database: TestDatabase;
-  let app: RunningApp;
-
-  before(async () => {
-    database = await startTestDatabase();
-    app = await startTestApp(database);
-  });
-  after(async () => {
-    await app?.stop();
-    await database?.stop();
-  });
+  const testApp = useTestApp();
 
   test('serves the app instance’s metrics with the registry’s Content-Type', async () => {
-    const metrics = app.app.services().wis2Metrics!;
+    const metrics = testApp().app.services().wis2Metrics!;
     assert.ok(metrics instanceof Wis2Metrics);
-    const empty = await fetch(`${app.wis2Url}/metrics`);
+    const empty = await fetch(`${testApp().wis2Url}/metrics`);
     assert.equal(empty.status, 200);
     assert.equal(empty.headers.get('content-type'), metrics.registry.contentType);
     assert.match(empty.headers.get('content-type')!, /^text\/plain; version=0\.0\.4; charset=utf-8$/);
     assert.equal(await empty.text(), '');
 
     metrics.notificationReceived('broker.example');
-    const text = await (await fetch(`${app.wis2Url}/metrics`)).text();
+    const text = await (await fetch(`${testApp().wis2Url}/metrics`)).text();
     assert.match(text, /^wis2downloader_notifications_received_total\{broker="broker.example"} 1$/m);
 
-    const head = await fetch(`${app.wis2Url}/metrics`, { method: 'HEAD' });
+    const head = await fetch(`${testApp().wis2Url}/metrics`, { method: 'HEAD' });
     assert.equal(head.status, 200);
-    const post = await fetch(`${app.wis2Url}/metrics`, { method: 'POST' });
+    const post = await fetch(`${testApp().wis2Url}/metrics`, { method: 'POST' });
     assert.equal(post.status, 405);
     assert.equal(post.headers.get('allow'), 'GET, HEAD');
   });
@@ -224,8 +214,8 @@ describe('GET /metrics on WIS2_PORT', () => {
     const names = new Set(expressions.flatMap((e) => e.match(/\bwis2downloader_[a-zA-Z0-9_]+/g) ?? []));
     assert.ok(names.size >= 8, `only ${[...names].join(', ')} found in the dashboards`);
 
-    recordOneOfEach(app.app.services().wis2Metrics!);
-    const res = await fetch(`${app.wis2Url}${paths[0]}`);
+    recordOneOfEach(testApp().app.services().wis2Metrics!);
+    const res = await fetch(`${testApp().wis2Url}${paths[0]}`);
     assert.equal(res.status, 200);
     const text = await res.text();
     const exposed = samples(text);

@@ -3,10 +3,10 @@
  * declared, unique operationIds, declared tags, valid status codes, required properties defined), carrying the
  * reference's facts, served as JSON on WIS2_PORT, and in step with the router: every documented operation is routed.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { WIS2_OPENAPI } from '../../src/wis2/openapi.ts';
-import { startTestApp, startTestDatabase, type RunningApp, type TestDatabase } from '../helpers/app-harness.ts';
+import { useTestApp } from '../helpers/app-harness.ts';
 
 type Json = Record<string, any>;
 const doc = JSON.parse(JSON.stringify(WIS2_OPENAPI)) as Json;
@@ -101,20 +101,10 @@ describe('the WIS2 OpenAPI document', () => {
 });
 
 describe('GET /openapi on WIS2_PORT', () => {
-  let database: TestDatabase;
-  let app: RunningApp;
-
-  before(async () => {
-    database = await startTestDatabase();
-    app = await startTestApp(database);
-  });
-  after(async () => {
-    await app?.stop();
-    await database?.stop();
-  });
+  const testApp = useTestApp();
 
   test('serves the document as JSON', async () => {
-    const res = await fetch(`${app.wis2Url}/openapi`);
+    const res = await fetch(`${testApp().wis2Url}/openapi`);
     assert.equal(res.status, 200);
     assert.equal(res.headers.get('content-type'), 'application/json');
     assert.deepEqual(await res.json(), doc);
@@ -122,7 +112,7 @@ describe('GET /openapi on WIS2_PORT', () => {
 
   test('every documented operation is routed (no route 404, no 405)', async () => {
     for (const { path, method } of operations()) {
-      const url = app.wis2Url + path.replace('{id}', 'no-such-id');
+      const url = testApp().wis2Url + path.replace('{id}', 'no-such-id');
       const body = method === 'post' || method === 'put' ? '{}' : undefined;
       const res = await fetch(url, { method: method.toUpperCase(), body, headers: body ? { 'content-type': 'application/json' } : {} });
       const text = await res.text();

@@ -8,24 +8,14 @@ import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
 import { WIS2_OPENAPI } from '../../src/wis2/openapi.ts';
 import { launchChromium, needsChromium } from '../helpers/browser.ts';
-import { startTestApp, startTestDatabase, type RunningApp, type TestDatabase } from '../helpers/app-harness.ts';
+import { useTestApp } from '../helpers/app-harness.ts';
 
 describe('Swagger UI on WIS2_PORT', () => {
-  let database: TestDatabase;
-  let app: RunningApp;
-
-  before(async () => {
-    database = await startTestDatabase();
-    app = await startTestApp(database);
-  });
-  after(async () => {
-    await app?.stop();
-    await database?.stop();
-  });
+  const testApp = useTestApp();
 
   test('GET / and GET /swagger serve the page, with relative local asset URLs only', async () => {
     for (const path of ['/', '/swagger']) {
-      const res = await fetch(`${app.wis2Url}${path}`);
+      const res = await fetch(`${testApp().wis2Url}${path}`);
       assert.equal(res.status, 200, path);
       assert.equal(res.headers.get('content-type'), 'text/html; charset=utf-8');
       assert.match(res.headers.get('content-security-policy') ?? '', /default-src 'self'/);
@@ -35,9 +25,9 @@ describe('Swagger UI on WIS2_PORT', () => {
       for (const url of urls) assert.match(url, /^swagger-ui\/[\w.-]+$/, `relative local asset: ${url}`);
       assert.doesNotMatch(html, /unpkg|cdn|https?:/);
     }
-    const head = await fetch(`${app.wis2Url}/swagger`, { method: 'HEAD' });
+    const head = await fetch(`${testApp().wis2Url}/swagger`, { method: 'HEAD' });
     assert.equal(head.status, 200);
-    const post = await fetch(`${app.wis2Url}/swagger`, { method: 'POST' });
+    const post = await fetch(`${testApp().wis2Url}/swagger`, { method: 'POST' });
     assert.equal(post.status, 405);
   });
 
@@ -49,13 +39,13 @@ describe('Swagger UI on WIS2_PORT', () => {
       'favicon-32x32.png': /^image\/png$/,
     };
     for (const [name, type] of Object.entries(expected)) {
-      const res = await fetch(`${app.wis2Url}/swagger-ui/${name}`);
+      const res = await fetch(`${testApp().wis2Url}/swagger-ui/${name}`);
       assert.equal(res.status, 200, name);
       assert.match(res.headers.get('content-type') ?? '', type, name);
       assert.ok((await res.arrayBuffer()).byteLength > 100, name);
     }
     for (const path of ['/swagger-ui/package.json', '/swagger-ui/index.html', '/swagger-ui/../package.json', '/swagger-ui/%2e%2e/package.json', '/swagger-ui/']) {
-      const res = await fetch(`${app.wis2Url}${path}`);
+      const res = await fetch(`${testApp().wis2Url}${path}`);
       assert.equal(res.status, 404, path);
       assert.deepEqual(await res.json(), { error: 'Not found' });
     }
@@ -73,7 +63,7 @@ describe('Swagger UI on WIS2_PORT', () => {
     test('/swagger renders every endpoint, with no request leaving the server and no console error', async () => {
       const page = await browser.newPage();
       const problems: string[] = [];
-      const origin = new URL(app.wis2Url).origin;
+      const origin = new URL(testApp().wis2Url).origin;
       page.on('console', (m) => {
         if (m.type() === 'error') problems.push(`console error: ${m.text()}`);
       });
@@ -83,7 +73,7 @@ describe('Swagger UI on WIS2_PORT', () => {
         if (!url.startsWith('data:') && new URL(url).origin !== origin) problems.push(`request left the server: ${url}`);
       });
       try {
-        await page.goto(`${app.wis2Url}/swagger`, { waitUntil: 'load' });
+        await page.goto(`${testApp().wis2Url}/swagger`, { waitUntil: 'load' });
         const blocks = page.locator('.opblock');
         const documented = Object.values(WIS2_OPENAPI.paths).reduce((n, item) => n + Object.keys(item).filter((k) => k !== 'parameters').length, 0);
         await blocks.nth(documented - 1).waitFor({ timeout: 20_000 });
