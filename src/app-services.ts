@@ -6,6 +6,11 @@ import type { TaskService } from './domain/task-service.js';
 import type { UploadService } from './domain/upload-service.js';
 import type { SubscriptionService } from './wis2/subscriptions/service.js';
 import type { Wis2Metrics } from './wis2/metrics.js';
+import type { EventBus } from './infra/event-bus.js';
+import type { TaskTopics } from './domain/task-service.js';
+import type { Wis2Topics } from './wis2/events.js';
+import type { DownloadRecords } from './wis2/download/records.js';
+import type { Wis2Downloader } from './wis2/downloader.js';
 
 /** Everything the HTTP layers (REST and GraphQL) need, built once by buildApp. */
 export interface AppServices {
@@ -17,8 +22,14 @@ export interface AppServices {
   tasks: TaskService;
   uploads: UploadService;
   requestStats: RequestStats;
-  /** The WIS2 subscriptions (roles api and all, once started). */
-  wis2Subscriptions?: SubscriptionService;
+  /** The app's event bus (in-process, or across processes through MongoDB). */
+  events: EventBus<TaskTopics & Wis2Topics>;
+  /** The WIS2 subscriptions. */
+  wis2Subscriptions: SubscriptionService;
+  /** The WIS2 download history (`wis2_downloads`); live outcomes are the bus topic `wis2Download`. */
+  wis2Downloads: DownloadRecords;
+  /** The MQTT side and download jobs (roles worker and all). */
+  wis2Downloader?: Wis2Downloader;
   /** The WIS2 downloader's Prometheus metrics, exposed at `GET /metrics` on WIS2_PORT (same roles). */
   wis2Metrics?: Wis2Metrics;
 }

@@ -12,6 +12,7 @@ import { createMemoryEventBus, createMongoEventBus, type EventBus } from './infr
 import { RequestStats } from './infra/request-stats.js';
 import { TaskStore } from './domain/task-store.js';
 import { TaskService, type TaskTopics } from './domain/task-service.js';
+import type { Wis2Topics } from './wis2/events.js';
 import { UploadService } from './domain/upload-service.js';
 import { createHttpServer, type HttpServer } from './http/server.js';
 import { createRestRouter } from './http/rest/router.js';
@@ -23,6 +24,12 @@ import type { AppServices } from './app-services.js';
 import { GASFLUX_API_VERSION } from './gasflux/version.js';
 import { createWis2Router, loadOrCreateKey, SubscriptionService, SubscriptionStore } from './wis2/subscriptions/index.js';
 import { Wis2Metrics } from './wis2/metrics.js';
+import { feedWis2Metrics } from './wis2/metrics-feed.js';
+import { Wis2Downloader } from './wis2/downloader.js';
+import { DownloadRecords } from './wis2/download/records.js';
+
+/** Every topic of the app's event bus. */
+export type AppTopics = TaskTopics & Wis2Topics;
 
 export interface App {
   /** `port` is the GasFlux API's, `wis2Port` the WIS2 subscription API's (both null for a worker). */
@@ -38,7 +45,9 @@ const SHUTDOWN_GRACE_MS = 10_000;
 export function buildApp(config: AppConfig, options: { quietLogs?: boolean } = {}): App {
   const log = createLogger(config, { quiet: options.quietLogs });
   let database: Database | null = null;
-  let bus: EventBus<TaskTopics> | null = null;
+  let bus: EventBus<AppTopics> | null = null;
+  let wis2Downloader: Wis2Downloader | null = null;
+  let stopMetricsFeed: (() => void) | null = null;
   let agenda: Agenda | null = null;
   let http: HttpServer | null = null;
   let wis2Http: HttpServer | null = null;
@@ -65,8 +74,9 @@ export function buildApp(config: AppConfig, options: { quietLogs?: boolean } = {
 
       const crossProcess = config.eventBus === 'mongodb' || (config.eventBus === 'auto' && config.role !== 'all');
       bus = crossProcess
-        ? await createMongoEventBus<TaskTopics>(database.db, (error) => log.warn({ err: error }, 'event tail interrupted'))
-        : createMemoryEventBus<TaskTopics>();
+        ? await createMongoEventBus<AppTopics>(database.db, (error) => log.warn({ err: error }, 'event tail interrupted'))
+        : createMemoryEventBus<AppTopics>();
+      const events = bus;
 
       agenda = new Agenda({
         backend: new MongoBackend({ mongo: database.db }),
@@ -80,7 +90,21 @@ export function buildApp(config: AppConfig, options: { quietLogs?: boolean } = {
       const requestStats = new RequestStats();
       const tasks = new TaskService(store, bus, agendaTaskQueue(agenda), config, log);
       const uploads = new UploadService(tasks, config.uploadFolder, config.maxContentLength);
-      services = { config, log, version: GASFLUX_API_VERSION, startedAt: new Date(), database, tasks, uploads, requestStats };
+      await mkdir(config.wis2.dataFolder, { recursive: true });
+      const key = await loadOrCreateKey(config.wis2.secretKeyFile, (message) => log.warn(message));
+      const wis2Subscriptions = new SubscriptionService(new SubscriptionStore(database.db), {
+        dataRoot: config.wis2.dataFolder,
+        key,
+        validateTopics: config.wis2.validateTopics,
+        log,
+        onChange: (change) => events.publish('wis2SubscriptionsChanged', change),
+      });
+      const wis2Downloads = new DownloadRecords(database.db);
+      await wis2Downloads.ensureIndexes();
+      services = {
+        config, log, version: GASFLUX_API_VERSION, startedAt: new Date(), database, tasks, uploads, requestStats,
+        events, wis2Subscriptions, wis2Downloads,
+      };
 
       if (works) {
         defineProcessFlight(agenda, {
@@ -93,24 +117,30 @@ export function buildApp(config: AppConfig, options: { quietLogs?: boolean } = {
           running,
         });
         await scheduleCleanup(agenda, { tasks, intervalSeconds: config.taskCleanupInterval, maxAgeSeconds: config.maxTaskAge, log });
+        wis2Downloader = new Wis2Downloader({
+          config: config.wis2,
+          db: database.db,
+          agenda,
+          subscriptions: wis2Subscriptions,
+          bus: events,
+          log,
+          track: (work) => running.track(work),
+          lockLifetimeMs: config.jobLockLifetime * 1000,
+        });
+        wis2Downloader.defineJobs();
         await agenda.start();
+        await wis2Downloader.startListening();
+        services.wis2Downloader = wis2Downloader;
       }
 
       let port: number | null = null;
       let wis2Port: number | null = null;
       if (serves) {
-        await mkdir(config.wis2.dataFolder, { recursive: true });
-        const key = await loadOrCreateKey(config.wis2.secretKeyFile, (message) => log.warn(message));
-        const subscriptions = new SubscriptionService(new SubscriptionStore(database.db), {
-          dataRoot: config.wis2.dataFolder,
-          key,
-          validateTopics: config.wis2.validateTopics,
-          log,
-        });
-        services.wis2Subscriptions = subscriptions;
-        services.wis2Metrics = new Wis2Metrics();
+        const wis2Metrics = new Wis2Metrics();
+        services.wis2Metrics = wis2Metrics;
+        stopMetricsFeed = feedWis2Metrics(wis2Metrics, { bus: events, db: database.db, dataFolder: config.wis2.dataFolder, log });
         wis2Http = createHttpServer(
-          { rest: createWis2Router(subscriptions, log, services.wis2Metrics) },
+          { rest: createWis2Router(wis2Subscriptions, log, wis2Metrics) },
           { config, stats: new RequestStats(), onError: (error) => log.error({ err: error }, 'WIS2 request failed') },
         );
         wis2Port = await wis2Http.listen(config.wis2.port, config.host);
@@ -130,6 +160,7 @@ export function buildApp(config: AppConfig, options: { quietLogs?: boolean } = {
 
     async stop() {
       log.info('shutting down');
+      await wis2Downloader?.stop();
       await graphql?.dispose();
       const closing = Promise.all([http?.close(SHUTDOWN_GRACE_MS), wis2Http?.close(SHUTDOWN_GRACE_MS)]);
       if (agenda) {
@@ -145,6 +176,7 @@ export function buildApp(config: AppConfig, options: { quietLogs?: boolean } = {
         await agenda.stop();
       }
       await closing;
+      stopMetricsFeed?.();
       await bus?.close();
       await database?.close();
       log.info('stopped');

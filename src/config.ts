@@ -2,6 +2,7 @@
  * The one place that reads the environment. Every variable of the web API doc's appendix, with its defaults, plus
  * MONGODB_URI and a few of our own. All problems are reported at once.
  */
+import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 
@@ -68,7 +69,37 @@ export const EXTRA_VARIABLES = {
   WIS2_DATA_FOLDER: 'web_api_data/wis2/downloads',
   WIS2_SECRET_KEY_FILE: 'web_api_data/wis2/secret.key',
   WIS2_VALIDATE_TOPICS: 'true',
+  WIS2_BROKER_URL: 'wss://globalbroker.meteo.fr:443/mqtt',
+  WIS2_BROKER_USERNAME: 'everyone',
+  WIS2_BROKER_PASSWORD: 'everyone',
+  WIS2_MQTT_SESSION_ID: '',
+  WIS2_ALLOW_PRIVATE_NETWORKS: 'false',
+  WIS2_GC_EXCLUDE: '',
 } as const;
+
+/** Variables whose values GET /config never shows in clear. */
+const SECRET_VARIABLES = new Set(['WIS2_BROKER_PASSWORD']);
+const URI_VARIABLES = new Set(['MONGODB_URI', 'WIS2_BROKER_URL']);
+
+/** `none` / empty, or a comma-separated list of mqtt(s):// or ws(s):// URLs (credentials in them allowed). */
+const brokerUrls = z.string().transform((v, ctx) => {
+  const text = v.trim();
+  if (text === '' || text.toLowerCase() === 'none') return [] as string[];
+  const urls = text.split(',').map((u) => u.trim()).filter(Boolean);
+  for (const url of urls) {
+    let protocol = '';
+    try {
+      protocol = new URL(url).protocol;
+    } catch {
+      /* reported below */
+    }
+    if (!['mqtt:', 'mqtts:', 'ws:', 'wss:'].includes(protocol)) {
+      ctx.addIssue({ code: 'custom', message: `expected mqtt://, mqtts://, ws:// or wss:// URLs (or none), got '${redactUri(url)}'` });
+      return z.NEVER;
+    }
+  }
+  return urls;
+});
 
 const schema = z.object({
   GASFLUX_HOST: z.string().trim().min(1),
@@ -97,6 +128,12 @@ const schema = z.object({
   WIS2_DATA_FOLDER: z.string().trim().min(1),
   WIS2_SECRET_KEY_FILE: z.string().trim().min(1),
   WIS2_VALIDATE_TOPICS: bool,
+  WIS2_BROKER_URL: brokerUrls,
+  WIS2_BROKER_USERNAME: z.string(),
+  WIS2_BROKER_PASSWORD: z.string(),
+  WIS2_MQTT_SESSION_ID: z.string().trim().regex(/^[A-Za-z0-9_.:-]{0,64}$/, 'letters, digits, _ . : or - (at most 64)'),
+  WIS2_ALLOW_PRIVATE_NETWORKS: bool,
+  WIS2_GC_EXCLUDE: z.string().transform((v) => v.split(',').map((h) => h.trim()).filter(Boolean)),
 });
 
 export type Role = 'api' | 'worker' | 'all';
@@ -140,6 +177,16 @@ export interface AppConfig {
     secretKeyFile: string;
     /** Check the WIS2 topic shape on top of MQTT syntax (spec §2.6). */
     validateTopics: boolean;
+    /** Global Broker URLs (empty: no MQTT); credentials in a URL win over username/password. */
+    brokerUrls: string[];
+    brokerUsername: string;
+    brokerPassword: string;
+    /** Basis of the stable MQTT client ids (persistent sessions survive restarts); one per worker process. */
+    mqttSessionId: string;
+    /** Let downloads reach loopback and private addresses (closed networks, tests). */
+    allowPrivateNetworks: boolean;
+    /** GC_EXCLUDE: download hosts never used. */
+    excludedCaches: string[];
   };
   role: Role;
   /** The raw values of every supported variable that is set (for GET /config). */
@@ -169,7 +216,7 @@ export function loadConfig(env: Record<string, string | undefined>, options: { r
   for (const key of Object.keys(defaults)) {
     const value = env[key];
     input[key] = value ?? defaults[key];
-    if (value !== undefined) setVariables[key] = key === 'MONGODB_URI' ? redactUri(value) : value;
+    if (value !== undefined) setVariables[key] = SECRET_VARIABLES.has(key) ? '***' : URI_VARIABLES.has(key) ? redactUri(value) : value;
   }
   const parsed = schema.safeParse(input);
   if (!parsed.success) {
@@ -205,6 +252,12 @@ export function loadConfig(env: Record<string, string | undefined>, options: { r
       dataFolder: abs(v.WIS2_DATA_FOLDER),
       secretKeyFile: abs(v.WIS2_SECRET_KEY_FILE),
       validateTopics: v.WIS2_VALIDATE_TOPICS,
+      brokerUrls: v.WIS2_BROKER_URL,
+      brokerUsername: v.WIS2_BROKER_USERNAME,
+      brokerPassword: v.WIS2_BROKER_PASSWORD,
+      mqttSessionId: v.WIS2_MQTT_SESSION_ID || `gasflux-wis2-${hostname()}`,
+      allowPrivateNetworks: v.WIS2_ALLOW_PRIVATE_NETWORKS,
+      excludedCaches: v.WIS2_GC_EXCLUDE,
     },
     role: options.role ?? 'all',
     setVariables,
@@ -213,5 +266,5 @@ export function loadConfig(env: Record<string, string | undefined>, options: { r
 
 /** A URI with any password replaced, safe to log or show. */
 export function redactUri(uri: string): string {
-  return uri.replace(/\/\/([^:/@]+):([^@]*)@/, '//$1:***@');
+  return uri.replace(/\/\/([^:/@]+):([^@]*)@/g, '//$1:***@');
 }

@@ -34,6 +34,13 @@ export const WIS2_METRICS = {
     help: 'Total number of notifications received from the broker that matched a subscription topic.',
   },
   wis2downloader_queue_errors_total: { type: 'counter', labels: ['broker'], help: 'Total number of errors queueing a download job.' },
+  // Ours (§3.3 [REC]): messages dropped before any subscription saw them, and the broker connections.
+  wis2downloader_invalid_notifications_total: {
+    type: 'counter',
+    labels: ['broker'],
+    help: 'Total number of MQTT messages that were not valid WIS2 notifications.',
+  },
+  wis2downloader_mqtt_connected: { type: 'gauge', labels: ['broker'], help: 'Whether the MQTT connection to the broker is up (1) or not (0).' },
 } as const satisfies Record<string, { type: 'counter' | 'gauge'; labels: readonly string[]; help: string }>;
 
 export type Wis2MetricName = keyof typeof WIS2_METRICS;
@@ -83,13 +90,22 @@ export class Wis2Metrics {
   }
 
   /** One MQTT message that parsed and matched a subscription topic, before fan-out (§3.3). */
-  notificationReceived(broker: string): void {
-    this.counter('wis2downloader_notifications_received_total').inc({ broker: orUnknown(broker) });
+  notificationReceived(broker: string, count = 1): void {
+    this.counter('wis2downloader_notifications_received_total').inc({ broker: orUnknown(broker) }, count);
   }
 
   /** Enqueuing a download job failed (§3.3). */
-  queueError(broker: string): void {
-    this.counter('wis2downloader_queue_errors_total').inc({ broker: orUnknown(broker) });
+  queueError(broker: string, count = 1): void {
+    this.counter('wis2downloader_queue_errors_total').inc({ broker: orUnknown(broker) }, count);
+  }
+
+  /** MQTT messages that were not usable notifications (not JSON, not a WNM, too large). */
+  invalidNotification(broker: string, count = 1): void {
+    this.counter('wis2downloader_invalid_notifications_total').inc({ broker: orUnknown(broker) }, count);
+  }
+
+  setMqttConnected(broker: string, connected: boolean): void {
+    this.gauge('wis2downloader_mqtt_connected').set({ broker: orUnknown(broker) }, connected ? 1 : 0);
   }
 
   /**

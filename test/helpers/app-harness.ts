@@ -65,6 +65,10 @@ export async function startTestApp(
       WIS2_PORT: '0',
       WIS2_DATA_FOLDER: join(dir, 'wis2', 'downloads'),
       WIS2_SECRET_KEY_FILE: join(dir, 'wis2', 'secret.key'),
+      // No Global Broker from tests; MQTT suites point this at their own Mosquitto.
+      WIS2_BROKER_URL: 'none',
+      // The tests' file servers are on loopback.
+      WIS2_ALLOW_PRIVATE_NETWORKS: 'true',
       ...options.env,
     },
     { role: options.role ?? 'all', baseDir: dir },

@@ -30,6 +30,8 @@ const SPEC_TABLE: Record<string, [string, string[], string]> = {
   wis2downloader_disk_downloads_bytes: ['gauge', [], 'Current size of the downloads directory in bytes.'],
 };
 const SECTION_3_3 = { wis2downloader_notifications_received_total: ['broker'], wis2downloader_queue_errors_total: ['broker'] };
+/** Ours, as §3.3 [REC] suggests: invalid messages and the broker connection state. */
+const OURS = { wis2downloader_invalid_notifications_total: ['counter', ['broker']], wis2downloader_mqtt_connected: ['gauge', ['broker']] };
 
 /** One of everything: each outcome, both §3.3 counters, every gauge. */
 function recordOneOfEach(metrics: Wis2Metrics): void {
@@ -55,7 +57,7 @@ function samples(text: string): Map<string, string[]> {
 }
 
 describe('Wis2Metrics', () => {
-  test('declares exactly the §3.2 table plus the two §3.3 counters', () => {
+  test('declares exactly the §3.2 table, the two §3.3 counters and our two additions', () => {
     const declared = Object.fromEntries(Object.entries(WIS2_METRICS).map(([name, m]) => [name, m]));
     for (const [name, [type, labels, help]] of Object.entries(SPEC_TABLE)) {
       assert.ok(declared[name], name);
@@ -65,7 +67,11 @@ describe('Wis2Metrics', () => {
       assert.equal(declared[name]?.type, 'counter', name);
       assert.deepEqual([...declared[name].labels], labels);
     }
-    assert.equal(Object.keys(declared).length, Object.keys(SPEC_TABLE).length + 2);
+    for (const [name, [type, labels]] of Object.entries(OURS)) {
+      assert.equal(declared[name]?.type, type, name);
+      assert.deepEqual([...declared[name].labels], labels);
+    }
+    assert.equal(Object.keys(declared).length, Object.keys(SPEC_TABLE).length + 2 + 2);
   });
 
   test('renders nothing until something is recorded, then only what was touched', async () => {
@@ -177,7 +183,16 @@ describe('GET /metrics on WIS2_PORT', () => {
     assert.equal(empty.status, 200);
     assert.equal(empty.headers.get('content-type'), metrics.registry.contentType);
     assert.match(empty.headers.get('content-type')!, /^text\/plain; version=0\.0\.4; charset=utf-8$/);
-    assert.equal(await empty.text(), '');
+    // Before any work only the sampled gauges show: the queue lengths (zero) and the data disk.
+    const before = samples(await empty.text());
+    assert.deepEqual(before.get('wis2downloader_celery_queue_length')?.sort(), [
+      'wis2downloader_celery_queue_length{queue_name="celery"} 0',
+      'wis2downloader_celery_queue_length{queue_name="high_priority"} 0',
+      'wis2downloader_celery_queue_length{queue_name="large_files"} 0',
+      'wis2downloader_celery_queue_length{queue_name="small_files"} 0',
+    ]);
+    assert.ok(Number(before.get('wis2downloader_disk_total_bytes')?.[0].split(' ')[1]) > 0);
+    assert.equal(before.has('wis2downloader_notifications_total'), false);
 
     metrics.notificationReceived('broker.example');
     const text = await (await fetch(`${testApp().wis2Url}/metrics`)).text();

@@ -109,6 +109,8 @@ describe('notification router (in-memory MQTT stub)', () => {
       integrity: { method: 'sha512', value: 'AAAA' },
       declaredMediaType: 'application/bufr',
       filter: {},
+      geometry: message.geometry,
+      properties: message.properties,
       queue: 'small_files',
       receivedAt: '2025-01-02T03:04:05.000Z',
     });

@@ -21,17 +21,14 @@ import { DedupStore, type DedupKeys, type DedupStoreOptions } from './dedup-stor
 import { cacheHost, fetchToFile, removeQuietly, type FetchOptions } from './fetcher.js';
 import { DownloadRecords, type DownloadRecord } from './records.js';
 
-/** The job data: the pipeline's request, optionally with the message parts post-pass rules can read. */
-export type DownloadJobData = DownloadRequest & {
-  /** The message `geometry`, for `bbox` rules in the post pass. */
-  geometry?: unknown;
-  /** The message `properties`, for `property` rules in the post pass. */
-  properties?: Record<string, unknown>;
-};
+/** The job data: the pipeline's request (with the message parts post-pass rules can read). */
+export type DownloadJobData = DownloadRequest;
 
 export interface DownloadResult {
   outcome: DownloadOutcome;
   record: DownloadRecord;
+  /** The stored record's id; null when it could not be written. */
+  recordId: string | null;
 }
 
 export interface DownloadContext {
@@ -281,12 +278,13 @@ export async function processDownload(request: DownloadJobData, context: Downloa
     context.log?.warn({ err: error }, 'could not update wis2 dedup trackers');
   }
   if (locked) await dedup.unlock(keys).catch(() => undefined);
+  let recordId: string | null = null;
   try {
-    await records.insert(record);
+    recordId = await records.insert(record);
   } catch (error) {
     context.log?.warn({ err: error }, 'could not write wis2 download record');
   }
-  const result: DownloadResult = { outcome, record };
+  const result: DownloadResult = { outcome, record, recordId };
   if (context.onOutcome) {
     try {
       await context.onOutcome(result, request);

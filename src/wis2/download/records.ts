@@ -47,8 +47,15 @@ export class DownloadRecords {
     this.collection = db.collection<DownloadRecord>(DOWNLOADS_COLLECTION);
   }
 
-  async insert(record: DownloadRecord): Promise<void> {
-    await this.collection.insertOne({ ...record });
+  async ensureIndexes(): Promise<void> {
+    await this.collection.createIndex({ subscriptionId: 1, recordedAt: -1 });
+    await this.collection.createIndex({ recordedAt: -1 });
+  }
+
+  /** Stores one record; returns its id. */
+  async insert(record: DownloadRecord): Promise<string> {
+    const { insertedId } = await this.collection.insertOne({ ...record });
+    return String(insertedId);
   }
 
   /** Records of one subscription, newest first. */

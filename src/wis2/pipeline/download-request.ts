@@ -29,6 +29,9 @@ export interface DownloadRequest {
   declaredMediaType: string | null;
   /** The subscription's filter, applied again after the download (post pass). */
   filter: FilterInput;
+  /** The message `geometry` and `properties`, for `bbox` and `property` rules in the post pass. */
+  geometry?: unknown;
+  properties?: Record<string, unknown>;
   queue: DownloadQueue;
   receivedAt: string;
 }

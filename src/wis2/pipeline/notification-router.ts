@@ -70,7 +70,7 @@ export type RouterEvent =
   | { type: 'excluded_cache'; topic: string; messageId: string; cache: string; outcome: SkippedOutcome; subscriptionIds: string[] }
   | { type: 'filter_rejected'; topic: string; messageId: string; subscriptionId: string; reason: string; outcome: SkippedOutcome }
   | { type: 'enqueued'; topic: string; messageId: string; subscriptionId: string; queue: DownloadQueue }
-  | { type: 'enqueue_failed'; topic: string; messageId: string; subscriptionId: string; error: string };
+  | { type: 'enqueue_failed'; topic: string; broker: string | null; messageId: string; subscriptionId: string; error: string };
 
 export interface NotificationRouterOptions {
   /** `strict`: only standard-conformant messages; `lenient` (default): whatever can be used. */
@@ -257,6 +257,8 @@ export function createNotificationRouter(deps: NotificationRouterDeps): Notifica
         integrity: notification.integrity,
         declaredMediaType: typeof link.link.type === 'string' ? link.link.type : null,
         filter: sub.filter,
+        geometry: notification.geometry,
+        properties: notification.properties,
         queue: chooseQueue(sub.queue ?? null, link.size, options.largeFileThreshold),
         receivedAt,
       };
@@ -265,7 +267,7 @@ export function createNotificationRouter(deps: NotificationRouterDeps): Notifica
         emit({ type: 'enqueued', topic, messageId, subscriptionId: sub.id, queue: request.queue });
       } catch (err) {
         log.error({ topic, messageId, subscriptionId: sub.id, err: (err as Error).message }, 'wis2 download enqueue failed');
-        emit({ type: 'enqueue_failed', topic, messageId, subscriptionId: sub.id, error: (err as Error).message });
+        emit({ type: 'enqueue_failed', topic, broker: message.broker ?? null, messageId, subscriptionId: sub.id, error: (err as Error).message });
       }
     }
   }

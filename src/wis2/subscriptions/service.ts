@@ -15,6 +15,7 @@ import {
 } from './model.js';
 import { open, seal } from './secrets.js';
 import { StoreUnavailableError, type SubscriptionStore } from './store.js';
+import type { RoutedSubscription } from '../pipeline/notification-router.js';
 
 /** The reference's messages (§2.4); the backend named is ours, MongoDB, where the reference said Redis. */
 export const MESSAGES = {
@@ -46,6 +47,8 @@ export interface SubscriptionServiceOptions {
   key: Buffer;
   validateTopics: boolean;
   log?: Logger;
+  /** Told after every successful create, update and delete (the MQTT side re-syncs on it). */
+  onChange?: (change: { id: string; action: 'created' | 'updated' | 'deleted' }) => void | Promise<void>;
 }
 
 type Body = Record<string, unknown>;
@@ -104,6 +107,7 @@ export class SubscriptionService {
       throw error;
     }
     this.options.log?.info({ subscription: id, topic, queue, credentials: doc.credentials?.type ?? null }, 'WIS2 subscription created');
+    await this.changed(id, 'created');
     return toRecord(doc);
   }
 
@@ -132,6 +136,7 @@ export class SubscriptionService {
     }
     if (!replaced) throw new SubscriptionError(404, MESSAGES.notFound(id));
     this.options.log?.info({ subscription: id, topic: next.topic, queue: next.queue, credentials: next.credentials?.type ?? null }, 'WIS2 subscription updated');
+    await this.changed(id, 'updated');
     return toRecord(next);
   }
 
@@ -145,6 +150,7 @@ export class SubscriptionService {
     }
     if (!deleted) throw new SubscriptionError(404, MESSAGES.notFound(id));
     this.options.log?.info({ subscription: id }, 'WIS2 subscription deleted');
+    await this.changed(id, 'deleted');
     return { status: 'deleted', id };
   }
 
@@ -155,8 +161,28 @@ export class SubscriptionService {
     return JSON.parse(open(this.options.key, doc.credentials.sealed, id)) as CredentialsInput;
   }
 
+  /** Every stored subscription as the notification router needs it (no credentials: the job asks for them). */
+  async routed(): Promise<RoutedSubscription[]> {
+    return (await this.store.list()).map((doc) => ({
+      id: doc._id,
+      topic: doc.topic,
+      savePath: doc.save_path,
+      filter: doc.filter ?? {},
+      queue: doc.queue,
+    }));
+  }
+
   healthy(): Promise<boolean> {
     return this.store.ping();
+  }
+
+  private async changed(id: string, action: 'created' | 'updated' | 'deleted'): Promise<void> {
+    try {
+      await this.options.onChange?.({ id, action });
+    } catch (error) {
+      // The change is stored; the MQTT side also re-syncs periodically, so a lost notice only delays it.
+      this.options.log?.warn({ err: error, subscription: id }, 'WIS2 subscription change notice failed');
+    }
   }
 
   private async load(id: string): Promise<SubscriptionDocument> {

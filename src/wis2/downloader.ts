@@ -1,0 +1,209 @@
+/**
+ * The WIS2 downloader of a worker process, wired together: the download jobs on Agenda, and the MQTT side (broker
+ * connections → notification router → enqueue). The router follows the stored subscriptions: at start, on every
+ * change notice from the bus, and every `resyncIntervalMs` in case a notice was lost (spec §6.3 [REC]). Each outcome,
+ * including notifications skipped before download, is recorded in `wis2_downloads` and published on the bus; the
+ * notification counters go out in batches. Brokers are connected only once some subscription needs them.
+ */
+import type { Agenda } from 'agenda';
+import type { Db } from 'mongodb';
+import type { AppConfig } from '../config.js';
+import type { EventBus } from '../infra/event-bus.js';
+import type { Logger } from '../logger.js';
+import { defineWis2DownloadJobs, enqueueDownload, type DownloadResult } from './download/index.js';
+import { DownloadRecords, type DownloadRecord } from './download/records.js';
+import type { NotificationCounts, Wis2Topics } from './events.js';
+import { MqttConnectionManager, type BrokerStatus } from './mqtt/connection-manager.js';
+import { createNotificationRouter, type NotificationRouter, type RouterEvent } from './pipeline/notification-router.js';
+import type { SkippedOutcome } from './outcomes.js';
+import { centreIdFromTopic } from './topics.js';
+import type { SubscriptionService } from './subscriptions/service.js';
+
+export interface Wis2DownloaderDeps {
+  config: AppConfig['wis2'];
+  db: Db;
+  agenda: Agenda;
+  subscriptions: SubscriptionService;
+  bus: EventBus<Wis2Topics>;
+  log: Logger;
+  /** Wraps each download so shutdown can wait for it (RunningJobs.track). */
+  track?: <T>(work: Promise<T>) => Promise<T>;
+  lockLifetimeMs?: number;
+  resyncIntervalMs?: number;
+  countsFlushMs?: number;
+}
+
+export interface Wis2DownloaderStatus {
+  brokers: BrokerStatus[];
+  topics: Array<{ topic: string; subscriptionIds: string[] }>;
+}
+
+const emptyCounts = (): NotificationCounts => ({ received: {}, invalid: {}, queueErrors: {} });
+const bump = (map: Record<string, number>, key: string | null) => {
+  const k = key || 'unknown';
+  map[k] = (map[k] ?? 0) + 1;
+};
+
+export class Wis2Downloader {
+  private readonly records: DownloadRecords;
+  private manager: MqttConnectionManager | null = null;
+  private router: NotificationRouter | null = null;
+  private counts = emptyCounts();
+  private countsDirty = false;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly cleanups: Array<() => void> = [];
+  private syncing: Promise<void> = Promise.resolve();
+  private readonly brokerUp = new Map<string, boolean>();
+
+  constructor(private readonly deps: Wis2DownloaderDeps) {
+    this.records = new DownloadRecords(deps.db);
+  }
+
+  /** Defines the three download jobs; call before agenda.start(). */
+  defineJobs(): void {
+    const { config, db, subscriptions, log } = this.deps;
+    defineWis2DownloadJobs(this.deps.agenda, {
+      db,
+      dataRoot: config.dataFolder,
+      credentialsFor: (id) => subscriptions.credentialsFor(id).catch(() => null),
+      allowPrivateNetworks: config.allowPrivateNetworks,
+      log,
+      track: this.deps.track,
+      lockLifetimeMs: this.deps.lockLifetimeMs,
+      onOutcome: (result) => this.publishOutcome(result),
+    });
+  }
+
+  /** Starts following the subscriptions over MQTT (a no-op without brokers). */
+  async startListening(): Promise<void> {
+    const { config, log, bus } = this.deps;
+    if (config.brokerUrls.length === 0) {
+      log.info('WIS2 MQTT disabled (WIS2_BROKER_URL=none): subscriptions are stored but no notifications arrive');
+      return;
+    }
+    const manager = new MqttConnectionManager({ sessionName: config.mqttSessionId, qos: 1, logger: log });
+    this.manager = manager;
+    let connected = false;
+    const connectBrokers = () => {
+      if (connected) return;
+      connected = true;
+      for (const url of config.brokerUrls) {
+        const credentialsInUrl = new URL(url).username !== '';
+        manager.connection(credentialsInUrl ? { url } : { url, username: config.brokerUsername, password: config.brokerPassword });
+      }
+    };
+    this.router = createNotificationRouter({
+      subscriptions: () => this.deps.subscriptions.routed(),
+      mqtt: {
+        subscribe: (topic, handler) => {
+          const unsubscribe = manager.subscribe(topic, handler);
+          connectBrokers();
+          return unsubscribe;
+        },
+      },
+      enqueue: async (request) => {
+        await enqueueDownload(this.deps.agenda, request);
+      },
+      onEvent: (event) => this.onRouterEvent(event),
+      logger: log,
+      options: { excludedCaches: config.excludedCaches },
+    });
+    await this.resync();
+    this.cleanups.push(bus.subscribe('wis2SubscriptionsChanged', () => void this.resync()));
+    this.timers.push(setInterval(() => void this.resync(), this.deps.resyncIntervalMs ?? 30_000));
+    this.timers.push(setInterval(() => void this.flushCounts(), this.deps.countsFlushMs ?? 1000));
+    this.timers.push(setInterval(() => this.publishBrokerStates(), 1000));
+    for (const timer of this.timers) timer.unref();
+  }
+
+  status(): Wis2DownloaderStatus {
+    return { brokers: this.manager?.status() ?? [], topics: this.router?.topics() ?? [] };
+  }
+
+  /** Resolves when every message handled so far has been routed and the broker has answered every (un)subscribe. */
+  async settled(): Promise<void> {
+    await this.syncing;
+    await this.router?.idle();
+    await this.manager?.settled();
+  }
+
+  async stop(): Promise<void> {
+    for (const timer of this.timers) clearInterval(timer);
+    for (const cleanup of this.cleanups) cleanup();
+    await this.router?.close();
+    await this.manager?.close();
+    await this.flushCounts();
+  }
+
+  /** Re-reads the subscriptions; serialised so overlapping notices never interleave. */
+  private resync(): Promise<void> {
+    this.syncing = this.syncing
+      .then(() => this.router?.sync())
+      .catch((error: unknown) => this.deps.log.warn({ err: error }, 'WIS2 subscription sync failed; retrying at the next change or interval'));
+    return this.syncing;
+  }
+
+  private onRouterEvent(event: RouterEvent): void {
+    switch (event.type) {
+      case 'received':
+        bump(this.counts.received, event.broker);
+        break;
+      case 'invalid':
+        bump(this.counts.invalid, event.broker);
+        break;
+      case 'enqueue_failed':
+        bump(this.counts.queueErrors, event.broker);
+        break;
+      case 'no_download_link':
+      case 'excluded_cache':
+        for (const id of event.subscriptionIds) void this.recordSkip(event.topic, event.messageId, id, event.outcome);
+        return;
+      case 'filter_rejected':
+        void this.recordSkip(event.topic, event.messageId, event.subscriptionId, event.outcome);
+        return;
+      default:
+        return;
+    }
+    this.countsDirty = true;
+  }
+
+  private async flushCounts(): Promise<void> {
+    if (!this.countsDirty) return;
+    const counts = this.counts;
+    this.counts = emptyCounts();
+    this.countsDirty = false;
+    await this.deps.bus.publish('wis2NotificationCounts', counts).catch((error: unknown) => this.deps.log.warn({ err: error }, 'could not publish WIS2 counters'));
+  }
+
+  private publishBrokerStates(): void {
+    for (const status of this.manager?.status() ?? []) {
+      if (this.brokerUp.get(status.broker) === status.connected) continue;
+      this.brokerUp.set(status.broker, status.connected);
+      void this.deps.bus.publish('wis2BrokerState', { broker: status.broker, connected: status.connected }).catch(() => undefined);
+    }
+  }
+
+  private async recordSkip(topic: string, messageId: string, subscriptionId: string, outcome: SkippedOutcome): Promise<void> {
+    const now = new Date();
+    const record: DownloadRecord = {
+      subscriptionId, messageId, topic,
+      dataId: null, metadataId: null, centreId: centreIdFromTopic(topic), cache: '', href: '',
+      status: 'SKIPPED', errorClass: outcome.errorClass, reason: outcome.reason,
+      path: null, save: false, size: null, expectedSize: null, mediaType: null,
+      hashMethod: null, expectedHash: null, actualHash: null, validHash: null,
+      overwrite: false, attempts: 0, receivedAt: now.toISOString(),
+      downloadStart: null, downloadEnd: null, recordedAt: now, durationMs: 0,
+    };
+    let recordId: string | null = null;
+    try {
+      recordId = await this.records.insert(record);
+    } catch (error) {
+      this.deps.log.warn({ err: error }, 'could not write wis2 download record');
+    }
+    await this.deps.bus.publish('wis2Download', { ...record, id: recordId }).catch(() => undefined);
+  }
+
+  private async publishOutcome(result: DownloadResult): Promise<void> {
+    await this.deps.bus.publish('wis2Download', { ...result.record, id: result.recordId });
+  }
+}
