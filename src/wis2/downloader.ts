@@ -38,22 +38,25 @@ export interface Wis2DownloaderStatus {
   topics: Array<{ topic: string; subscriptionIds: string[] }>;
 }
 
-const emptyCounts = (): NotificationCounts => ({ received: {}, invalid: {}, queueErrors: {} });
-const bump = (map: Record<string, number>, key: string | null) => {
+type Counts = Record<keyof NotificationCounts, Map<string, number>>;
+const emptyCounts = (): Counts => ({ received: new Map(), invalid: new Map(), queueErrors: new Map() });
+const bump = (map: Map<string, number>, key: string | null) => {
   const k = key || 'unknown';
-  map[k] = (map[k] ?? 0) + 1;
+  map.set(k, (map.get(k) ?? 0) + 1);
 };
+const asList = (map: Map<string, number>) => [...map].map(([broker, count]) => ({ broker, count }));
 
 export class Wis2Downloader {
   private readonly records: DownloadRecords;
   private manager: MqttConnectionManager | null = null;
   private router: NotificationRouter | null = null;
-  private counts = emptyCounts();
+  private counts: Counts = emptyCounts();
   private countsDirty = false;
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly cleanups: Array<() => void> = [];
   private syncing: Promise<void> = Promise.resolve();
   private readonly brokerUp = new Map<string, boolean>();
+  private brokerStatesPublishedAt = 0;
 
   constructor(private readonly deps: Wis2DownloaderDeps) {
     this.records = new DownloadRecords(deps.db);
@@ -130,8 +133,10 @@ export class Wis2Downloader {
   async stop(): Promise<void> {
     for (const timer of this.timers) clearInterval(timer);
     for (const cleanup of this.cleanups) cleanup();
-    await this.router?.close();
+    // Disconnect before the router lets go of its topics, so no UNSUBSCRIBE reaches the broker: the persistent
+    // session keeps queueing QoS 1 notifications until we are back.
     await this.manager?.close();
+    await this.router?.close();
     await this.flushCounts();
   }
 
@@ -172,12 +177,16 @@ export class Wis2Downloader {
     const counts = this.counts;
     this.counts = emptyCounts();
     this.countsDirty = false;
-    await this.deps.bus.publish('wis2NotificationCounts', counts).catch((error: unknown) => this.deps.log.warn({ err: error }, 'could not publish WIS2 counters'));
+    const payload = { received: asList(counts.received), invalid: asList(counts.invalid), queueErrors: asList(counts.queueErrors) };
+    await this.deps.bus.publish('wis2NotificationCounts', payload).catch((error: unknown) => this.deps.log.warn({ err: error }, 'could not publish WIS2 counters'));
   }
 
+  /** On every change, and every 15 s anyway so an API process started later learns the state too. */
   private publishBrokerStates(): void {
+    const refresh = Date.now() - this.brokerStatesPublishedAt >= 15_000;
+    if (refresh) this.brokerStatesPublishedAt = Date.now();
     for (const status of this.manager?.status() ?? []) {
-      if (this.brokerUp.get(status.broker) === status.connected) continue;
+      if (!refresh && this.brokerUp.get(status.broker) === status.connected) continue;
       this.brokerUp.set(status.broker, status.connected);
       void this.deps.bus.publish('wis2BrokerState', { broker: status.broker, connected: status.connected }).catch(() => undefined);
     }

@@ -17,8 +17,9 @@ export interface Wis2Topics extends Record<string, unknown> {
   wis2BrokerState: { broker: string; connected: boolean };
 }
 
+/** Per broker URL; a list rather than an object because URLs hold dots, which MongoDB field names may not. */
 export interface NotificationCounts {
-  received: Record<string, number>;
-  invalid: Record<string, number>;
-  queueErrors: Record<string, number>;
+  received: Array<{ broker: string; count: number }>;
+  invalid: Array<{ broker: string; count: number }>;
+  queueErrors: Array<{ broker: string; count: number }>;
 }

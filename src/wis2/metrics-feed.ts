@@ -35,9 +35,9 @@ export function feedWis2Metrics(
       });
     }),
     bus.subscribe('wis2NotificationCounts', (counts) => {
-      for (const [broker, n] of Object.entries(counts.received)) metrics.notificationReceived(broker, n);
-      for (const [broker, n] of Object.entries(counts.invalid)) metrics.invalidNotification(broker, n);
-      for (const [broker, n] of Object.entries(counts.queueErrors)) metrics.queueError(broker, n);
+      for (const { broker, count } of counts.received) metrics.notificationReceived(broker, count);
+      for (const { broker, count } of counts.invalid) metrics.invalidNotification(broker, count);
+      for (const { broker, count } of counts.queueErrors) metrics.queueError(broker, count);
     }),
     bus.subscribe('wis2BrokerState', ({ broker, connected }) => metrics.setMqttConnected(broker, connected)),
   ];

@@ -1,0 +1,171 @@
+// The WIS2 downloader when things go wrong around it: a broker restart mid-stream, an app restart, subscriptions
+// changed while messages flow, and access-controlled data (credentials applied to the download).
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startTestApp, startTestDatabase, type RunningApp, type TestDatabase } from '../helpers/app-harness.js';
+import { Mosquitto, needsMosquitto } from '../helpers/mosquitto.js';
+import { FileServer, bufr, filesUnder, publish, recordsOf, subscribe, waitForRecords, whenListening, wnm } from './helpers/wis2-e2e.js';
+
+const topicFor = (leaf: string) => `cache/a/wis2/de-dwd/data/core/weather/${leaf}`;
+
+describe('WIS2 downloader resilience', { skip: needsMosquitto() }, () => {
+  let broker: Mosquitto;
+  let database: TestDatabase;
+  const files = new FileServer();
+  const apps: RunningApp[] = [];
+
+  before(async () => {
+    broker = await Mosquitto.start();
+    database = await startTestDatabase();
+    await files.start();
+  });
+
+  after(async () => {
+    for (const app of apps) await app.stop().catch(() => undefined);
+    await files.stop();
+    await database?.stop();
+    await broker?.dispose();
+  });
+
+  async function start(options: { dir?: string; dbName?: string; session?: string; role?: 'api' | 'worker' } = {}): Promise<RunningApp> {
+    const app = await startTestApp(database, {
+      dir: options.dir,
+      dbName: options.dbName,
+      role: options.role,
+      env: { WIS2_BROKER_URL: broker.url, WIS2_MQTT_SESSION_ID: options.session ?? `e2e-${randomUUID()}` },
+    });
+    apps.push(app);
+    return app;
+  }
+
+  /** `n` notifications of distinct BUFR files under `/leaf/`. */
+  function stream(leaf: string, from: number, to: number) {
+    const messages = [];
+    for (let i = from; i < to; i++) {
+      const body = bufr(200 + i, i);
+      messages.push(wnm({ href: files.serve(`/${leaf}/f${i}.bufr4`, body), body }));
+    }
+    return messages;
+  }
+
+  test('a broker restart mid-stream loses nothing at QoS 1: every file arrives once', async () => {
+    const app = await start();
+    const leaf = `restart${randomUUID().slice(0, 6)}`;
+    const topic = topicFor(leaf);
+    const id = await subscribe(app, { topic, target: leaf });
+    await whenListening(app, topic);
+
+    await publish(broker.url, topic, stream(leaf, 0, 15));
+    await broker.restart();
+    // Published while the app is still reconnecting: the broker keeps them in the app's persistent session.
+    await publish(broker.url, topic, stream(leaf, 15, 30));
+    const downloader = app.app.services().wis2Downloader!;
+    assert.equal(downloader.status().brokers[0].connected, false, 'these were published while the app was away');
+    await publish(broker.url, topic, []);
+
+    const records = await waitForRecords(app, id, 30, 45_000);
+    assert.equal(records.length, 30);
+    assert.ok(records.every((r) => r.status === 'SUCCESS'), JSON.stringify(records.filter((r) => r.status !== 'SUCCESS')));
+    assert.equal(filesUnder(app, leaf).length, 30);
+    assert.ok(downloader.status().brokers[0].reconnects >= 1);
+    await app.stop();
+    apps.splice(apps.indexOf(app), 1);
+  });
+
+  test('an app restart restores and re-subscribes every subscription, and gets what was published meanwhile', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gasflux-wis2-restart-'));
+    const dbName = `r${randomUUID().replace(/-/g, '').slice(0, 16)}`;
+    const session = `e2e-restart-${randomUUID()}`;
+    const first = await start({ dir, dbName, session });
+    const leafA = `a${randomUUID().slice(0, 6)}`;
+    const leafB = `b${randomUUID().slice(0, 6)}`;
+    const idA = await subscribe(first, { topic: topicFor(leafA), target: leafA });
+    const idB = await subscribe(first, { topic: topicFor(leafB), target: leafB, credentials: { type: 'basic', username: 'u', password: 'p' } });
+    await whenListening(first, topicFor(leafA));
+    await whenListening(first, topicFor(leafB));
+    await first.stop();
+    apps.splice(apps.indexOf(first), 1);
+
+    await publish(broker.url, topicFor(leafA), stream(leafA, 0, 5));
+
+    const second = await start({ dir, dbName, session });
+    const topics = second.app.services().wis2Downloader!.status().topics.map((t) => t.topic).sort();
+    assert.deepEqual(topics, [topicFor(leafA), topicFor(leafB)].sort());
+    await whenListening(second, topicFor(leafA));
+    const body = bufr(333, 9);
+    const auth = `Basic ${Buffer.from('u:p').toString('base64')}`;
+    const href = files.serve(`/${leafB}/protected.bufr4`, body, { authorization: auth });
+    await publish(broker.url, topicFor(leafB), [wnm({ href, body })]);
+
+    const a = await waitForRecords(second, idA, 5);
+    assert.deepEqual(a.map((r) => r.status), Array(5).fill('SUCCESS'));
+    const [b] = await waitForRecords(second, idB, 1);
+    assert.equal(b.status, 'SUCCESS', `the stored credentials were applied after the restart: ${b.reason}`);
+    await second.stop();
+    apps.splice(apps.indexOf(second), 1);
+  });
+
+  test('deleting a subscription releases its topic; updating a filter applies to the next message', async () => {
+    const app = await start();
+    const leaf = `live${randomUUID().slice(0, 6)}`;
+    const topic = topicFor(leaf);
+    const id = await subscribe(app, { topic, target: leaf });
+    await whenListening(app, topic);
+
+    const reject = { rules: [{ id: 'none', order: 1, match: { always: true }, action: 'reject', reason: 'paused' }] };
+    const put = await fetch(`${app.wis2Url}/subscriptions/${id}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ filter: reject }) });
+    assert.equal(put.status, 200);
+    await app.app.services().wis2Downloader!.settled();
+    await publish(broker.url, topic, stream(leaf, 0, 1));
+    const [paused] = await waitForRecords(app, id, 1);
+    assert.equal(paused.status, 'SKIPPED');
+    assert.equal(paused.reason, 'paused');
+
+    const del = await fetch(`${app.wis2Url}/subscriptions/${id}`, { method: 'DELETE' });
+    assert.equal(del.status, 200);
+    const downloader = app.app.services().wis2Downloader!;
+    const deadline = Date.now() + 5000;
+    while (downloader.status().topics.some((t) => t.topic === topic) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await downloader.settled();
+    assert.deepEqual(downloader.status().topics, []);
+    assert.deepEqual(downloader.status().brokers[0].topics, []);
+    await publish(broker.url, topic, stream(leaf, 1, 2));
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal((await recordsOf(app, id)).length, 1, 'nothing more for a deleted subscription');
+    assert.deepEqual(filesUnder(app, leaf), []);
+  });
+
+  test('with API and worker in separate processes, a subscription made on the API reaches the worker and its downloads reach the API metrics', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gasflux-wis2-roles-'));
+    const dbName = `s${randomUUID().replace(/-/g, '').slice(0, 16)}`;
+    const api = await start({ dir, dbName, role: 'api' });
+    const worker = await start({ dir, dbName, role: 'worker' });
+    assert.equal(api.app.services().wis2Downloader, undefined, 'the API role does not listen to MQTT');
+    const leaf = `roles${randomUUID().slice(0, 6)}`;
+    const topic = topicFor(leaf);
+    const id = await subscribe(api, { topic, target: leaf });
+    await whenListening(worker, topic);
+    await publish(broker.url, topic, stream(leaf, 0, 3));
+    const records = await waitForRecords(worker, id, 3);
+    assert.deepEqual(records.map((r) => r.status), ['SUCCESS', 'SUCCESS', 'SUCCESS']);
+    const text = async () => (await fetch(`${api.wis2Url}/metrics`)).text();
+    const deadline = Date.now() + 10_000;
+    let body = await text();
+    const expected = [
+      /^wis2downloader_notifications_total\{status="success"\} 3$/m,
+      /^wis2downloader_notifications_received_total\{broker="[^"]+"\} 3$/m,
+      /^wis2downloader_mqtt_connected\{broker="[^"]+"\} 1$/m,
+    ];
+    while (!expected.every((re) => re.test(body)) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 200));
+      body = await text();
+    }
+    assert.match(body, /^wis2downloader_notifications_total\{status="success"\} 3$/m);
+    assert.match(body, /^wis2downloader_notifications_received_total\{broker="[^"]+"\} 3$/m);
+    assert.match(body, /^wis2downloader_mqtt_connected\{broker="[^"]+"\} 1$/m);
+  });
+});

@@ -1,0 +1,178 @@
+/**
+ * What the WIS2 end-to-end suites share: a loopback file server whose answers each test chooses, synthetic WNM
+ * messages, an MQTT publisher, and readers for the app's records, files and metrics.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { readdirSync, statSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join, relative } from 'node:path';
+import mqtt from 'mqtt';
+import type { RunningApp } from '../../helpers/app-harness.js';
+import type { DownloadRecord } from '../../../src/wis2/download/records.js';
+
+export const sha512 = (data: Buffer) => createHash('sha512').update(data).digest('base64');
+
+/** A BUFR-looking file of `n` bytes (magic at both ends), distinct per `seed`. */
+export function bufr(n: number, seed = 1): Buffer {
+  const body = Buffer.alloc(Math.max(0, n - 8), seed % 251);
+  return Buffer.concat([Buffer.from('BUFR'), body, Buffer.from('7777')]);
+}
+
+/** `authorization`: the exact header required, else 401. */
+export type Answer = { status?: number; body?: Buffer; headers?: Record<string, string>; authorization?: string };
+
+/** A loopback HTTP server: `files` maps a path to its answer; unknown paths are 404. Counts hits per path. */
+export class FileServer {
+  readonly files = new Map<string, Answer>();
+  readonly hits = new Map<string, number>();
+  private server: Server | null = null;
+  base = '';
+
+  async start(): Promise<void> {
+    this.server = createServer((req, res) => {
+      const path = (req.url ?? '/').split('?')[0];
+      this.hits.set(path, (this.hits.get(path) ?? 0) + 1);
+      const answer = this.files.get(path);
+      if (!answer) return void res.writeHead(404).end('not found');
+      if (answer.authorization && req.headers.authorization !== answer.authorization) return void res.writeHead(401).end('unauthorized');
+      res.writeHead(answer.status ?? 200, { 'content-type': 'application/octet-stream', ...answer.headers }).end(answer.body ?? Buffer.alloc(0));
+    });
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    this.base = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  /** Serves `body` at `path` and returns its URL. */
+  serve(path: string, body: Buffer, answer: Omit<Answer, 'body'> = {}): string {
+    this.files.set(path, { ...answer, body });
+    return `${this.base}${path}`;
+  }
+
+  async stop(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+}
+
+export interface WnmOptions {
+  href: string;
+  body?: Buffer;
+  /** Integrity value; default the sha512 of `body`. */
+  hash?: string | null;
+  /** Link length; default the body's size. */
+  length?: number | null;
+  rel?: string;
+  type?: string;
+  dataId?: string;
+  id?: string;
+}
+
+/** A standard-conformant notification for one file. */
+export function wnm(o: WnmOptions): Record<string, unknown> {
+  const now = new Date().toISOString();
+  const hash = o.hash === undefined ? (o.body ? sha512(o.body) : null) : o.hash;
+  const length = o.length === undefined ? (o.body ? o.body.length : null) : o.length;
+  return {
+    id: o.id ?? randomUUID(),
+    conformsTo: ['http://wis.wmo.int/spec/wnm/1/conf/core'],
+    type: 'Feature',
+    geometry: { type: 'Point', coordinates: [8.68, 50.11] },
+    properties: {
+      data_id: o.dataId ?? `wis2/de-dwd/data/core/weather/synop/${randomUUID()}`,
+      metadata_id: 'urn:wmo:md:de-dwd:synop',
+      pubtime: now,
+      datetime: now,
+      ...(hash ? { integrity: { method: 'sha512', value: hash } } : {}),
+    },
+    links: [{ href: o.href, rel: o.rel ?? 'canonical', type: o.type ?? 'application/bufr', ...(length !== null ? { length } : {}) }],
+  };
+}
+
+/** Publishes each payload at QoS 1 from a fresh client, waiting for every PUBACK. */
+export async function publish(brokerUrl: string, topic: string, payloads: Array<Record<string, unknown> | string | Buffer>): Promise<void> {
+  const client = await mqtt.connectAsync(brokerUrl, { clientId: `pub-${randomUUID()}`, reconnectPeriod: 0 });
+  try {
+    for (const p of payloads) await client.publishAsync(topic, typeof p === 'string' || Buffer.isBuffer(p) ? p : JSON.stringify(p), { qos: 1 });
+  } finally {
+    await client.endAsync();
+  }
+}
+
+/** POSTs a subscription to the WIS2 REST API; returns its id. */
+export async function subscribe(app: RunningApp, body: Record<string, unknown>): Promise<string> {
+  const res = await fetch(`${app.wis2Url}/subscriptions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  if (res.status !== 201) throw new Error(`POST /subscriptions: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { id: string }).id;
+}
+
+/** Resolves once the app's MQTT side holds `topic` on a connected broker and the broker has acknowledged it. */
+export async function whenListening(app: RunningApp, topic: string, timeoutMs = 15_000): Promise<void> {
+  const downloader = app.app.services().wis2Downloader!;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    await downloader.settled();
+    const { brokers, topics } = downloader.status();
+    const held = topics.some((t) => t.topic === topic) && brokers.length > 0 && brokers.every((b) => b.connected && b.topics.some((t) => t.topic === topic));
+    if (held) {
+      await downloader.settled();
+      return;
+    }
+    if (Date.now() > deadline) throw new Error(`the app did not subscribe to ${topic} within ${timeoutMs} ms: ${JSON.stringify(downloader.status())}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export type StoredRecord = DownloadRecord & { _id: unknown };
+
+export async function recordsOf(app: RunningApp, subscriptionId: string): Promise<StoredRecord[]> {
+  return (await app.app.services().database.db.collection('wis2_downloads').find({ subscriptionId }).sort({ recordedAt: 1 }).toArray()) as unknown as StoredRecord[];
+}
+
+/** Waits until the subscription has `n` records (and no more arrive for a moment); returns them oldest first. */
+export async function waitForRecords(app: RunningApp, subscriptionId: string, n: number, timeoutMs = 30_000): Promise<StoredRecord[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const records = await recordsOf(app, subscriptionId);
+    if (records.length >= n) {
+      await new Promise((r) => setTimeout(r, 200));
+      return recordsOf(app, subscriptionId);
+    }
+    if (Date.now() > deadline) throw new Error(`expected ${n} records for ${subscriptionId}, found ${records.length}: ${JSON.stringify(records.map((r) => [r.status, r.errorClass, r.reason]))}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Files under `<data>/<target>`, as paths relative to it. */
+export function filesUnder(app: RunningApp, target: string): string[] {
+  const root = join(app.config.wis2.dataFolder, target);
+  const out: string[] = [];
+  const walk = (dir: string) => {
+    let names: string[] = [];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      const path = join(dir, name);
+      if (statSync(path).isDirectory()) walk(path);
+      else out.push(relative(root, path));
+    }
+  };
+  walk(root);
+  return out.sort();
+}
+
+/** `GET /metrics` on the WIS2 port as sample line → value. */
+export async function metrics(app: RunningApp): Promise<Map<string, number>> {
+  const text = await (await fetch(`${app.wis2Url}/metrics`)).text();
+  const samples = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (!line || line.startsWith('#')) continue;
+    const at = line.lastIndexOf(' ');
+    samples.set(line.slice(0, at), Number(line.slice(at + 1)));
+  }
+  return samples;
+}
+
+export const DAY_PATH = /^\d{4}\/\d{2}\/\d{2}\/[^/]+$/;
