@@ -69,12 +69,12 @@ export class SubscriptionService {
   ) {}
 
   async list(): Promise<SubscriptionListing> {
-    try {
-      return groupByTopic(await this.store.list());
-    } catch (error) {
-      if (error instanceof StoreUnavailableError) throw new SubscriptionError(503, MESSAGES.connect(error.message));
-      throw new SubscriptionError(500, MESSAGES.unexpected(error instanceof Error ? error.message : String(error)));
-    }
+    return groupByTopic(await this.loadAll());
+  }
+
+  /** Every subscription as a full redacted record, oldest first (GraphQL lists these; REST only has the grouping). */
+  async records(): Promise<SubscriptionRecord[]> {
+    return (await this.loadAll()).map(toRecord);
   }
 
   async get(id: string): Promise<SubscriptionRecord> {
@@ -182,6 +182,15 @@ export class SubscriptionService {
     } catch (error) {
       // The change is stored; the MQTT side also re-syncs periodically, so a lost notice only delays it.
       this.options.log?.warn({ err: error, subscription: id }, 'WIS2 subscription change notice failed');
+    }
+  }
+
+  private async loadAll(): Promise<SubscriptionDocument[]> {
+    try {
+      return await this.store.list();
+    } catch (error) {
+      if (error instanceof StoreUnavailableError) throw new SubscriptionError(503, MESSAGES.connect(error.message));
+      throw new SubscriptionError(500, MESSAGES.unexpected(error instanceof Error ? error.message : String(error)));
     }
   }
 
