@@ -6,7 +6,7 @@
  */
 import SchemaBuilder from '@pothos/core';
 import RelayPlugin from '@pothos/plugin-relay';
-import { GraphQLError, Kind } from 'graphql';
+import { GraphQLError, Kind, valueFromASTUntyped } from 'graphql';
 import type { AppServices } from '../src/app-services.js';
 
 /** Messages of typed errors follow the request's Accept-Language like the REST API: `en` gives English, else Chinese. */
@@ -26,6 +26,7 @@ export const builder = new SchemaBuilder<{
     ID: { Input: string; Output: string };
     DateTime: { Input: Date; Output: Date };
     File: { Input: File; Output: never };
+    JSON: { Input: unknown; Output: unknown };
   };
 }>({
   plugins: [RelayPlugin],
@@ -78,4 +79,11 @@ builder.scalarType('File', {
       extensions: { code: 'BAD_USER_INPUT' },
     });
   },
+});
+
+builder.scalarType('JSON', {
+  description: 'Any JSON value, passed through as it is (used for WIS2 filters, which the service validates).',
+  serialize: (value) => value,
+  parseValue: (value) => value,
+  parseLiteral: (ast, variables) => valueFromASTUntyped(ast, variables),
 });

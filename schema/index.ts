@@ -5,5 +5,7 @@ import './types/task.js';
 import './types/report.js';
 import './types/upload.js';
 import './types/system.js';
+import './types/wis2-subscriptions.js';
+import './types/wis2-downloads.js';
 
 export const schema = builder.toSchema();

@@ -1,0 +1,201 @@
+/**
+ * WIS2 subscription: an MQTT topic bound to a save folder, a filter, optional credentials and a download queue
+ * (REST on WIS2_PORT: /subscriptions and /subscriptions/{id}). The rules are SubscriptionService's; failures carry the
+ * REST API's `error` text unchanged, so both APIs read the same.
+ */
+import { GraphQLError } from 'graphql';
+import { builder } from '../builder.js';
+import { ErrorInterface, type Problem } from './errors.js';
+import { SubscriptionError } from '../../src/wis2/subscriptions/service.js';
+import type { Queue, SubscriptionRecord } from '../../src/wis2/subscriptions/model.js';
+
+export const Wis2Queue = builder.enumType('Wis2Queue', {
+  description: 'The download queue (REST: `high_priority`, `small_files`, `large_files`); each has its own workers.',
+  values: {
+    HIGH_PRIORITY: { value: 'high_priority' },
+    SMALL_FILES: { value: 'small_files', description: 'The default.' },
+    LARGE_FILES: { value: 'large_files' },
+  } as const satisfies Record<string, { value: Queue; description?: string }>,
+});
+
+const Wis2CredentialsType = builder.enumType('Wis2CredentialsType', {
+  description: 'HTTP authentication for access-controlled data: Basic (username and password) or a Bearer token.',
+  values: { BASIC: { value: 'basic' }, BEARER: { value: 'bearer' } } as const,
+});
+
+const Wis2Credentials = builder.objectRef<NonNullable<SubscriptionRecord['credentials']>>('Wis2Credentials').implement({
+  description: 'What is shown of stored credentials: the password and the token are write-only.',
+  fields: (t) => ({
+    type: t.expose('type', { type: Wis2CredentialsType }),
+    username: t.string({ nullable: true, description: 'For BASIC.', resolve: (credentials) => ('username' in credentials && credentials.username) || null }),
+  }),
+});
+
+export const Wis2Subscription = builder.objectRef<SubscriptionRecord>('Wis2Subscription').implement({
+  description: 'A WIS2 subscription, as GET /subscriptions/{id} returns it.',
+  fields: (t) => ({
+    id: t.exposeID('id', { description: 'A UUID, the same as in the REST API.' }),
+    topic: t.exposeString('topic', { description: 'MQTT topic filter (may hold `+` and `#`); it cannot be changed.' }),
+    target: t.exposeString('save_path', { description: 'Folder the files go to, relative to the WIS2 data folder (`.` is the folder itself).' }),
+    savePath: t.exposeString('save_path', { description: "The same as target, under the REST record's name (save_path)." }),
+    filter: t.field({ type: 'JSON', description: 'The rule-based filter; `{}` means the default filter.', resolve: (record) => record.filter }),
+    credentials: t.expose('credentials', { type: Wis2Credentials, nullable: true }),
+    queue: t.expose('queue', { type: Wis2Queue }),
+  }),
+});
+
+// ---- errors ----
+
+const Wis2ErrorCode = builder.enumType('Wis2ErrorCode', {
+  description:
+    'The kind of failure, with the REST status it stands for: `INVALID_INPUT` 400, `NOT_FOUND` 404, `UNEXPECTED` 500, `UNAVAILABLE` 503 (the database cannot be reached).',
+  values: ['INVALID_INPUT', 'NOT_FOUND', 'UNEXPECTED', 'UNAVAILABLE'] as const,
+});
+
+type Wis2ErrorCodeValue = typeof Wis2ErrorCode.$inferType;
+
+const CODES: Record<SubscriptionError['status'], Wis2ErrorCodeValue> = { 400: 'INVALID_INPUT', 404: 'NOT_FOUND', 500: 'UNEXPECTED', 503: 'UNAVAILABLE' };
+
+type Wis2Problem = Problem<'Wis2SubscriptionError'> & { code: Wis2ErrorCodeValue };
+
+const Wis2SubscriptionError = builder.objectRef<Wis2Problem>('Wis2SubscriptionError').implement({
+  description: "A subscription request the service refused. `message` is the REST API's `error` text, exactly (it is English in both APIs).",
+  interfaces: [ErrorInterface],
+  fields: (t) => ({ code: t.expose('code', { type: Wis2ErrorCode }) }),
+});
+
+/** A refusal as data; anything but a SubscriptionError is a bug and stays thrown. */
+function asProblem(error: unknown): Wis2Problem {
+  if (!(error instanceof SubscriptionError)) throw error;
+  return { __typename: 'Wis2SubscriptionError', code: CODES[error.status], message: { zh: error.message, en: error.message } };
+}
+
+/** For queries, which have no error union: the same code and text as a GraphQL error. */
+function asGraphqlError(error: unknown): never {
+  if (!(error instanceof SubscriptionError)) throw error;
+  throw new GraphQLError(error.message, { extensions: { code: CODES[error.status] } });
+}
+
+// ---- queries ----
+
+builder.queryFields((t) => ({
+  wis2Subscriptions: t.field({
+    type: [Wis2Subscription],
+    description: 'Every subscription, oldest first (REST: GET /subscriptions, which groups the same records by topic).',
+    resolve: (_root, _args, context) => context.services.wis2Subscriptions.records().catch(asGraphqlError),
+  }),
+  wis2Subscription: t.field({
+    type: Wis2Subscription,
+    nullable: true,
+    description: 'One subscription (REST: GET /subscriptions/{id}); null when there is none.',
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (_root, { id }, context) => {
+      try {
+        return await context.services.wis2Subscriptions.get(id);
+      } catch (error) {
+        if (error instanceof SubscriptionError && error.status === 404) return null;
+        return asGraphqlError(error);
+      }
+    },
+  }),
+}));
+
+// ---- mutations ----
+
+const Wis2CredentialsInput = builder.inputType('Wis2CredentialsInput', {
+  description: 'BASIC needs username and password, BEARER needs token; otherwise the result is INVALID_INPUT with the REST message.',
+  fields: (t) => ({
+    type: t.field({ type: Wis2CredentialsType, required: true }),
+    username: t.string(),
+    password: t.string(),
+    token: t.string(),
+  }),
+});
+
+const CreateWis2SubscriptionInput = builder.inputType('CreateWis2SubscriptionInput', {
+  description: 'What POST /subscriptions accepts.',
+  fields: (t) => ({
+    topic: t.string({ required: true, description: 'WIS2 topic, e.g. `cache/a/wis2/+/data/core/weather/surface-based-observations/#`. Blank: `No topic provided`.' }),
+    target: t.string({ description: 'Folder under the WIS2 data folder (the data folder itself when absent). One that leaves it is refused: `Invalid target`.' }),
+    filter: t.field({ type: 'JSON', description: 'A rule-based filter, validated strictly; absent, null or `{}` means the default filter.' }),
+    credentials: t.field({ type: Wis2CredentialsInput }),
+    queue: t.field({ type: Wis2Queue, description: 'SMALL_FILES when absent.' }),
+  }),
+});
+
+const UpdateWis2SubscriptionInput = builder.inputType('UpdateWis2SubscriptionInput', {
+  description: 'What PUT /subscriptions/{id} accepts: only the fields given change.',
+  fields: (t) => ({
+    topic: t.string({ description: 'Accepted only when it is the current topic: topics cannot be changed.' }),
+    target: t.string({ description: 'Null or empty: the data folder itself.' }),
+    filter: t.field({ type: 'JSON', description: 'Replaces the filter; null or `{}` means the default filter.' }),
+    credentials: t.field({ type: Wis2CredentialsInput, description: 'Replaces the credentials; null removes them.' }),
+    queue: t.field({ type: Wis2Queue }),
+  }),
+});
+
+/** The REST body for an input: the keys the client gave (null included), since absent and null differ on update. */
+function restBody(input: object): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(input)
+      .filter(([, value]) => value !== undefined)
+      .map(([key, value]) => [key, key === 'credentials' && value ? restBody(value as object) : value]),
+  );
+}
+
+const Wis2SubscriptionSuccess = (name: string, description: string) =>
+  builder.objectRef<{ __typename: string; subscription: SubscriptionRecord }>(name).implement({
+    description,
+    fields: (t) => ({ subscription: t.expose('subscription', { type: Wis2Subscription }) }),
+  });
+
+const CreateWis2SubscriptionSuccess = Wis2SubscriptionSuccess('CreateWis2SubscriptionSuccess', 'The new subscription; its topic is subscribed to on the broker.');
+const UpdateWis2SubscriptionSuccess = Wis2SubscriptionSuccess('UpdateWis2SubscriptionSuccess', 'The subscription after the update.');
+
+const DeleteWis2SubscriptionSuccess = builder.objectRef<{ __typename: 'DeleteWis2SubscriptionSuccess'; id: string }>('DeleteWis2SubscriptionSuccess').implement({
+  description: 'The subscription is gone (files already downloaded stay).',
+  fields: (t) => ({ id: t.exposeID('id') }),
+});
+
+const resolveType = (result: { __typename: string }) => result.__typename;
+
+const CreateWis2SubscriptionResult = builder.unionType('CreateWis2SubscriptionResult', {
+  types: [CreateWis2SubscriptionSuccess, Wis2SubscriptionError],
+  resolveType,
+});
+const UpdateWis2SubscriptionResult = builder.unionType('UpdateWis2SubscriptionResult', {
+  types: [UpdateWis2SubscriptionSuccess, Wis2SubscriptionError],
+  resolveType,
+});
+const DeleteWis2SubscriptionResult = builder.unionType('DeleteWis2SubscriptionResult', {
+  types: [DeleteWis2SubscriptionSuccess, Wis2SubscriptionError],
+  resolveType,
+});
+
+builder.mutationFields((t) => ({
+  createWis2Subscription: t.field({
+    type: CreateWis2SubscriptionResult,
+    description: 'Subscribes to a WIS2 topic (REST: POST /subscriptions).',
+    args: { input: t.arg({ type: CreateWis2SubscriptionInput, required: true }) },
+    resolve: (_root, { input }, context) =>
+      context.services.wis2Subscriptions
+        .create(restBody(input))
+        .then((subscription) => ({ __typename: 'CreateWis2SubscriptionSuccess', subscription }), asProblem),
+  }),
+  updateWis2Subscription: t.field({
+    type: UpdateWis2SubscriptionResult,
+    description: 'Changes target, filter, credentials or queue (REST: PUT /subscriptions/{id}).',
+    args: { id: t.arg.id({ required: true }), input: t.arg({ type: UpdateWis2SubscriptionInput, required: true }) },
+    resolve: (_root, { id, input }, context) =>
+      context.services.wis2Subscriptions
+        .update(id, restBody(input))
+        .then((subscription) => ({ __typename: 'UpdateWis2SubscriptionSuccess', subscription }), asProblem),
+  }),
+  deleteWis2Subscription: t.field({
+    type: DeleteWis2SubscriptionResult,
+    description: 'Unsubscribes and forgets the subscription (REST: DELETE /subscriptions/{id}).',
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_root, { id }, context) =>
+      context.services.wis2Subscriptions.delete(id).then(() => ({ __typename: 'DeleteWis2SubscriptionSuccess' as const, id }), asProblem),
+  }),
+}));
