@@ -220,7 +220,8 @@ export function loadConfig(env: Record<string, string | undefined>, options: { r
   }
   const parsed = schema.safeParse(input);
   if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message} (got '${input[String(issue.path[0])]}')`));
+    const shown = (key: string) => (SECRET_VARIABLES.has(key) ? '***' : URI_VARIABLES.has(key) ? redactUri(input[key]) : input[key]);
+    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message} (got '${shown(String(issue.path[0]))}')`));
   }
   const v = parsed.data;
   const baseDir = options.baseDir ?? process.cwd();

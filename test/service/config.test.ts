@@ -44,4 +44,31 @@ describe('configuration from the environment', () => {
     assert.equal(config.setVariables.MONGODB_URI, 'mongodb://user:***@db.example:27017/x');
     assert.equal(redactUri('mongodb://db.example/x'), 'mongodb://db.example/x');
   });
+
+  test('WIS2 brokers: defaults of the reference, lists, none, and secrets never shown', () => {
+    const defaults = loadConfig({}).wis2;
+    assert.deepEqual(defaults.brokerUrls, ['wss://globalbroker.meteo.fr:443/mqtt']);
+    assert.equal(defaults.brokerUsername, 'everyone');
+    assert.equal(defaults.brokerPassword, 'everyone');
+    assert.equal(defaults.allowPrivateNetworks, false);
+    assert.match(defaults.mqttSessionId, /^gasflux-wis2-/);
+
+    const many = loadConfig({
+      WIS2_BROKER_URL: 'mqtts://u:pw@gb1.example:8883, wss://gb2.example/mqtt',
+      WIS2_BROKER_PASSWORD: 'hunter2',
+      WIS2_GC_EXCLUDE: 'cache.a.example, cache.b.example',
+    });
+    assert.deepEqual(many.wis2.brokerUrls, ['mqtts://u:pw@gb1.example:8883', 'wss://gb2.example/mqtt']);
+    assert.deepEqual(many.wis2.excludedCaches, ['cache.a.example', 'cache.b.example']);
+    assert.equal(many.setVariables.WIS2_BROKER_PASSWORD, '***');
+    assert.equal(many.setVariables.WIS2_BROKER_URL, 'mqtts://u:***@gb1.example:8883, wss://gb2.example/mqtt');
+    assert.deepEqual(loadConfig({ WIS2_BROKER_URL: 'none' }).wis2.brokerUrls, []);
+
+    assert.throws(() => loadConfig({ WIS2_BROKER_URL: 'http://u:secret@broker.example', WIS2_MQTT_SESSION_ID: 'has space' }), (error: Error) => {
+      assert.match(error.message, /WIS2_BROKER_URL: expected mqtt:\/\/, mqtts:\/\/, ws:\/\/ or wss:\/\/ URLs/);
+      assert.match(error.message, /WIS2_MQTT_SESSION_ID/);
+      assert.doesNotMatch(error.message, /secret/);
+      return true;
+    });
+  });
 });
