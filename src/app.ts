@@ -16,6 +16,7 @@ import type { Wis2Topics } from './wis2/events.js';
 import { UploadService } from './domain/upload-service.js';
 import { createHttpServer, type HttpServer } from './http/server.js';
 import { createRestRouter } from './http/rest/router.js';
+import { createWebUi } from './http/web-ui.js';
 import { createGraphqlServer, type GraphqlServer } from './graphql/server.js';
 import { agendaTaskQueue } from '../jobs/agenda-queue.js';
 import { defineProcessFlight, RunningJobs } from '../jobs/process-flight.js';
@@ -148,7 +149,7 @@ export function buildApp(config: AppConfig, options: { quietLogs?: boolean } = {
 
         graphql = createGraphqlServer(services);
         http = createHttpServer(
-          { graphql: graphql.handler, graphqlPath: graphql.path, rest: createRestRouter(services) },
+          { graphql: graphql.handler, graphqlPath: graphql.path, web: createWebUi({ log }), rest: createRestRouter(services) },
           { config, stats: requestStats, onError: (error) => log.error({ err: error }, 'request failed') },
         );
         graphql.attach(http.server);

@@ -1,6 +1,7 @@
 /**
- * One node:http server: `/graphql` goes to Yoga (HTTP, SSE and, through the upgrade, graphql-ws); everything else
- * to the REST router. Every request is counted for /health and /stats.
+ * One node:http server: `/graphql` goes to Yoga (HTTP, SSE and, through the upgrade, graphql-ws); the web page's
+ * paths (when a `web` handler is given) to it; everything else to the REST router. Every request is counted for
+ * /health and /stats.
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
@@ -8,6 +9,12 @@ import type { AppConfig } from '../config.js';
 import type { RequestStats } from '../infra/request-stats.js';
 
 export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
+
+/** A handler that owns a fixed set of paths (the web page: src/http/web-ui.ts). */
+export interface PathsHandler {
+  paths: ReadonlySet<string>;
+  handle: NodeHandler;
+}
 
 export interface HttpServer {
   server: http.Server;
@@ -17,7 +24,7 @@ export interface HttpServer {
 }
 
 export function createHttpServer(
-  handlers: { graphql?: NodeHandler; graphqlPath?: string; rest: NodeHandler },
+  handlers: { graphql?: NodeHandler; graphqlPath?: string; web?: PathsHandler; rest: NodeHandler },
   options: { config: Pick<AppConfig, 'connectionLimit' | 'channelTimeout'>; stats: RequestStats; onError: (error: unknown) => void },
 ): HttpServer {
   const sockets = new Set<Socket>();
@@ -25,7 +32,12 @@ export function createHttpServer(
     const started = performance.now();
     const path = (req.url ?? '/').split('?')[0];
     res.once('finish', () => options.stats.record(req.method ?? 'GET', path, res.statusCode, performance.now() - started));
-    const handler = handlers.graphql && path === handlers.graphqlPath ? handlers.graphql : handlers.rest;
+    const handler =
+      handlers.graphql && path === handlers.graphqlPath
+        ? handlers.graphql
+        : handlers.web?.paths.has(path)
+          ? handlers.web.handle
+          : handlers.rest;
     Promise.resolve(handler(req, res)).catch((error) => {
       options.onError(error);
       if (!res.headersSent) {
