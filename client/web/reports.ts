@@ -68,6 +68,7 @@ export function initReports(client: GasFluxClient, viewer: ReportViewer): Report
 
   async function load() {
     const ticket = ++loading;
+    const perPage = pageSize();
     prev.disabled = true;
     next.disabled = true;
     try {
@@ -75,7 +76,7 @@ export function initReports(client: GasFluxClient, viewer: ReportViewer): Report
         status: (status.value || null) as ReportStatusFilter | null,
         sortBy: sort.value as TaskSortField,
         sortOrder: orderSelect.value as SortOrder,
-        first: pageSize(),
+        first: perPage,
         after,
       });
       if (ticket !== loading) return;
@@ -83,7 +84,7 @@ export function initReports(client: GasFluxClient, viewer: ReportViewer): Report
       empty.hidden = page.edges.length > 0;
       endCursor = page.pageInfo.hasNextPage ? (page.pageInfo.endCursor ?? null) : null;
       const number = history.length + 1;
-      const pages = Math.max(1, Math.ceil(page.totalCount / pageSize()));
+      const pages = Math.max(1, Math.ceil(page.totalCount / perPage));
       pageLabel.textContent = `Page ${number} of ${pages} · ${page.totalCount} report${page.totalCount === 1 ? '' : 's'}`;
       prev.disabled = history.length === 0;
       next.disabled = endCursor === null;
@@ -97,6 +98,7 @@ export function initReports(client: GasFluxClient, viewer: ReportViewer): Report
 
   /** Back to the first page (after any change of filter, sort or size). */
   function restart() {
+    size.value = String(pageSize());
     history = [];
     after = null;
     void load();

@@ -203,6 +203,7 @@ export function initTasks(client: GasFluxClient, viewer: ReportViewer): TasksSec
       live.textContent = state === 'live' ? 'Live' : 'Reconnecting…';
       live.dataset.state = state;
       if (failure) showError(error, `Live updates interrupted: ${errorText(failure)}`);
+      else if (error.textContent?.startsWith('Live updates interrupted')) showError(error, null);
     },
   );
 

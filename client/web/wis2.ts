@@ -273,6 +273,7 @@ export function initWis2(client: GasFluxClient): Wis2Section {
       live.textContent = state === 'live' ? 'Live' : 'Reconnecting…';
       live.dataset.state = state;
       if (failure) showError(error, `Live downloads interrupted: ${errorText(failure)}`);
+      else if (error.textContent?.startsWith('Live downloads interrupted')) showError(error, null);
     },
   );
 
