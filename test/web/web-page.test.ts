@@ -38,7 +38,6 @@ async function exampleFlight(): Promise<{ name: string; buffer: Buffer }> {
 const syntheticXlsx = (seed: number) => tableToWorkbookBuffer(syntheticFlight({ seed }).table, 'xlsx');
 
 describe('the web page at /', { skip: needsChromium() }, () => {
-  const testApp = useTestApp({ env: { GASFLUX_MAX_CONTENT_LENGTH: String(MAX_BYTES) } });
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
@@ -91,6 +90,8 @@ describe('the web page at /', { skip: needsChromium() }, () => {
   after(async () => {
     await browser?.close();
   });
+  // After the browser's hooks: the app starts after chromium and stops after it has closed its websockets.
+  const testApp = useTestApp({ env: { GASFLUX_MAX_CONTENT_LENGTH: String(MAX_BYTES) } });
 
   test('serves the page, the bundle (built once, then from memory) and the stylesheet under a strict policy; REST and GraphQL are untouched', async (t) => {
     const { url } = testApp();
@@ -208,18 +209,18 @@ describe('the web page at /', { skip: needsChromium() }, () => {
     await page.waitForFunction(() => document.querySelector('#reports-page')?.textContent?.startsWith('Page 1 of 2'));
     assert.equal((await label.textContent())?.trim(), 'Page 1 of 2 · 4 reports');
     const first = await ids();
-    assert.deepEqual(first, newestFirst.slice(0, 2));
+    assert.deepEqual(first, newestFirst.slice(0, 2), `page 1 of ${JSON.stringify(all.edges.map((e) => [e.node.taskId, e.node.createdAt]))}`);
     assert.equal(await page.getByRole('button', { name: 'Previous' }).isDisabled(), true);
     await shot('reports-page-1');
 
     await page.getByRole('button', { name: 'Next' }).click();
     await page.waitForFunction(() => document.querySelector('#reports-page')?.textContent?.startsWith('Page 2 of 2'));
-    assert.deepEqual(await ids(), newestFirst.slice(2, 4));
+    assert.deepEqual(await ids(), newestFirst.slice(2, 4), 'page 2');
     assert.equal(await page.getByRole('button', { name: 'Next' }).isDisabled(), true);
 
     await page.getByRole('button', { name: 'Previous' }).click();
     await page.waitForFunction(() => document.querySelector('#reports-page')?.textContent?.startsWith('Page 1 of 2'));
-    assert.deepEqual(await ids(), first);
+    assert.deepEqual(await ids(), first, 'back on page 1');
 
     // Sorting by task id, ascending, starts again from the first page.
     await page.getByLabel('Sort by').selectOption('task_id');
@@ -232,6 +233,18 @@ describe('the web page at /', { skip: needsChromium() }, () => {
     await page.waitForFunction(() => document.querySelector('#reports-page')?.textContent?.includes('report'));
     await page.waitForFunction(() => [...document.querySelectorAll('#reports-body .badge')].every((b) => b.textContent === 'completed'));
     assert.ok((await ids()).length >= 1);
+  });
+
+  test('a finished task is deleted from the Tasks table, files and all', { timeout: 90_000 }, async () => {
+    await openTab('Tasks');
+    const row = page.locator('#tasks-body tr', { hasText: 'flight-21.xlsx' });
+    await page.locator('#tasks-body tr[data-status="completed"]', { hasText: 'flight-21.xlsx' }).waitFor({ timeout: 60_000 });
+    const id = (await row.getAttribute('data-task-id'))!;
+    await row.getByRole('button', { name: /^Delete task flight-21\.xlsx/ }).click();
+    await row.waitFor({ state: 'detached' });
+    assert.equal(await createGasFluxClient({ url: testApp().url }).task(id), null);
+    const gone = await page.request.get(`${testApp().url}/task/${id}`);
+    assert.equal(gone.status(), 404);
   });
 
   test('bad files are refused in the page before anything is sent; the service’s own refusals show in English', async () => {
