@@ -148,7 +148,7 @@ describe('REST monitoring: /health, /stats, /stats/reset, /config', () => {
   });
 
   test('unknown routes answer 404 and wrong methods 405 (with Allow), both in the envelope', async () => {
-    const root = await rawRequest(app.url, { path: '/' });
+    const root = await rawRequest(app.url, { path: '/no-such-root' });
     assert.equal(root.status, 404);
     assert.equal(root.json.code, 404);
     assert.equal(root.json.message, '请求的资源不存在');
