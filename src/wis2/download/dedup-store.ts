@@ -1,13 +1,24 @@
 /**
- * Dedup trackers and download locks (spec §5.4, DESIGN decision 8: per subscription), in the
- * MongoDB collection `wis2_seen`. FerretDB v1 compatible: plain CRUD only, no TTL index; expiry
- * is a field compared at read time ({@link DedupStore.purgeExpired} tidies up). A lock is claimed
- * by inserting a document with a fixed `_id`; a duplicate-key error (11000) means someone holds it.
+ * Dedup trackers and download locks (spec §5.4, DESIGN decision 8: per subscription): trackers in
+ * the MongoDB collection `wis2_seen`, locks in `wis2_locks`. FerretDB v1 compatible: plain CRUD
+ * only, no TTL index; expiry is a field compared at read time ({@link DedupStore.purgeExpired}
+ * tidies up). A lock is claimed by inserting a document with a fixed `_id`; a duplicate-key error
+ * (11000) means someone holds it.
+ *
+ * The bundled FerretDB (v1.24, SQLite) reads the whole collection for every query, update and
+ * delete, even one by `_id` (its `_id` lookups do not match the expression of its `_id` index);
+ * only inserts use the index. A filter on `_id` alone is at least compared inside SQLite; any
+ * other filter (`$in`, a second field) decodes every document, ten to twenty times slower, and so
+ * does an upsert or replaceOne. Trackers number three per download and are kept a day, so they
+ * are looked up by `_id` one at a time and written by inserting them (an update by `_id` only when
+ * one exists already). Locks live in their own collection, which holds only the locks of running
+ * downloads, because releasing one is a delete.
  */
 import type { Collection, Db } from 'mongodb';
 import type { DedupKeyType, DownloadStatus } from '../outcomes.js';
 
 export const SEEN_COLLECTION = 'wis2_seen';
+export const LOCK_COLLECTION = 'wis2_locks';
 
 export interface SeenDocument {
   _id: string;
@@ -45,11 +56,13 @@ const isDuplicateKey = (error: unknown) => (error as { code?: number })?.code ==
 
 export class DedupStore {
   private readonly collection: Collection<SeenDocument>;
+  private readonly locks: Collection<SeenDocument>;
   readonly ttlMs: number;
   readonly lockTtlMs: number;
 
   constructor(db: Db, options: DedupStoreOptions = {}) {
     this.collection = db.collection<SeenDocument>(SEEN_COLLECTION);
+    this.locks = db.collection<SeenDocument>(LOCK_COLLECTION);
     this.ttlMs = options.ttlMs ?? 24 * 3600_000;
     this.lockTtlMs = options.lockTtlMs ?? 300_000;
   }
@@ -73,10 +86,11 @@ export class DedupStore {
   async findSuccess(keys: DedupKeys, skip: DedupKeyType[] = [], now = new Date()): Promise<DedupHit | null> {
     const wanted = DedupStore.trackers(keys).filter((t) => !skip.includes(t.type));
     if (wanted.length === 0) return null;
-    const docs = await this.collection.find({ _id: { $in: wanted.map((t) => t.id) } }).toArray();
-    for (const tracker of wanted) {
-      const doc = docs.find((d) => d._id === tracker.id);
-      if (doc && doc.status === 'SUCCESS' && doc.expiresAt > now) return { key: tracker.key, type: tracker.type };
+    // One lookup per key: FerretDB compares `_id` alone inside SQLite, but decodes every document for `$in`.
+    const docs = await Promise.all(wanted.map((t) => this.collection.findOne({ _id: t.id })));
+    for (let i = 0; i < wanted.length; i++) {
+      const doc = docs[i];
+      if (doc && doc.status === 'SUCCESS' && doc.expiresAt > now) return { key: wanted[i].key, type: wanted[i].type };
     }
     return null;
   }
@@ -84,10 +98,10 @@ export class DedupStore {
   /** Writes the final status to every tracker present, resetting the TTL (§5.4 step 6). */
   async record(keys: DedupKeys, status: DownloadStatus, now = new Date()): Promise<void> {
     const expiresAt = new Date(now.getTime() + this.ttlMs);
-    for (const tracker of DedupStore.trackers(keys)) {
-      await this.collection.replaceOne(
-        { _id: tracker.id },
-        {
+    await Promise.all(
+      DedupStore.trackers(keys).map(async (tracker) => {
+        const { _id, ...fields }: SeenDocument = {
+          _id: tracker.id,
           kind: 'tracker',
           subscriptionId: keys.subscriptionId,
           type: tracker.type,
@@ -96,10 +110,21 @@ export class DedupStore {
           messageId: keys.messageId ?? '',
           updatedAt: now,
           expiresAt,
-        },
-        { upsert: true },
-      );
-    }
+        };
+        // Insert, else update: an upsert or replaceOne reads the whole collection on FerretDB even when it inserts.
+        for (let attempt = 0; attempt < 3; attempt++) {
+          try {
+            await this.collection.insertOne({ _id, ...fields });
+            return;
+          } catch (error) {
+            if (!isDuplicateKey(error)) throw error;
+          }
+          if ((await this.collection.updateOne({ _id }, { $set: fields })).matchedCount > 0) return;
+          // Purged between the two: insert again.
+        }
+        throw new Error(`could not write the dedup tracker ${_id}`);
+      }),
+    );
   }
 
   /** The lock key: integrity value, else data id, else message id (§5.4 step 4). */
@@ -124,12 +149,12 @@ export class DedupStore {
     };
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
-        await this.collection.insertOne(doc);
+        await this.locks.insertOne(doc);
         return true;
       } catch (error) {
         if (!isDuplicateKey(error)) throw error;
         // A lock left by a dead worker is taken over once it has expired.
-        const removed = await this.collection.deleteOne({ _id, expiresAt: { $lte: now } });
+        const removed = await this.locks.deleteOne({ _id, expiresAt: { $lte: now } });
         if (removed.deletedCount === 0) return false;
       }
     }
@@ -137,11 +162,13 @@ export class DedupStore {
   }
 
   async unlock(keys: DedupKeys): Promise<void> {
-    await this.collection.deleteOne({ _id: `${keys.subscriptionId}|lock|${DedupStore.lockKey(keys)}`, kind: 'lock' });
+    await this.locks.deleteOne({ _id: `${keys.subscriptionId}|lock|${DedupStore.lockKey(keys)}` });
   }
 
   /** Deletes expired trackers and locks. */
   async purgeExpired(now = new Date()): Promise<number> {
-    return (await this.collection.deleteMany({ expiresAt: { $lte: now } })).deletedCount;
+    const trackers = await this.collection.deleteMany({ expiresAt: { $lte: now } });
+    const locks = await this.locks.deleteMany({ expiresAt: { $lte: now } });
+    return trackers.deletedCount + locks.deletedCount;
   }
 }
