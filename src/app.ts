@@ -28,6 +28,7 @@ import { Wis2Metrics } from './wis2/metrics.js';
 import { feedWis2Metrics } from './wis2/metrics-feed.js';
 import { Wis2Downloader } from './wis2/downloader.js';
 import { DownloadRecords } from './wis2/download/records.js';
+import { DOWNLOAD_QUEUES } from './wis2/pipeline/download-request.js';
 
 /** Every topic of the app's event bus. */
 export type AppTopics = TaskTopics & Wis2Topics;
@@ -82,7 +83,8 @@ export function buildApp(config: AppConfig, options: { quietLogs?: boolean } = {
       agenda = new Agenda({
         backend: new MongoBackend({ mongo: database.db }),
         processEvery: 200,
-        maxConcurrency: Math.max(config.threads + 2, 4),
+        // Flights, cleanup, and the three WIS2 download queues.
+        maxConcurrency: config.threads + 2 + Object.values(DOWNLOAD_QUEUES).reduce((a, b) => a + b, 0),
         defaultLockLifetime: config.jobLockLifetime * 1000,
       });
       agenda.on('error', (error: unknown) => log.error({ err: error }, 'agenda error'));

@@ -10,7 +10,10 @@ import type { Db } from 'mongodb';
 import type { AppConfig } from '../config.js';
 import type { EventBus } from '../infra/event-bus.js';
 import type { Logger } from '../logger.js';
-import { defineWis2DownloadJobs, enqueueDownload, type DownloadResult } from './download/index.js';
+import { DedupStore, defineWis2DownloadJobs, type DownloadResult } from './download/index.js';
+import { createBatchEnqueue } from './download/batch-enqueue.js';
+import { DownloadGate } from './download/gate.js';
+import { DOWNLOAD_QUEUES } from './pipeline/download-request.js';
 import { DownloadRecords, type DownloadRecord } from './download/records.js';
 import type { NotificationCounts, Wis2Topics } from './events.js';
 import { MqttConnectionManager, type BrokerStatus } from './mqtt/connection-manager.js';
@@ -31,12 +34,22 @@ export interface Wis2DownloaderDeps {
   lockLifetimeMs?: number;
   resyncIntervalMs?: number;
   countsFlushMs?: number;
+  /**
+   * Downloads queued or running at once from this process before new notifications wait (and, through MQTT
+   * backpressure, stay with the broker). Default twice the queues' concurrency: the workers stay fed while the
+   * queue stays short, which matters on the bundled FerretDB, where every poll reads the whole queue.
+   */
+  maxQueuedDownloads?: number;
 }
 
 export interface Wis2DownloaderStatus {
   brokers: BrokerStatus[];
   topics: Array<{ topic: string; subscriptionIds: string[] }>;
+  /** Downloads this process queued that have no outcome yet. */
+  queuedDownloads: number;
 }
+
+const PURGE_INTERVAL_MS = 600_000;
 
 type Counts = Record<keyof NotificationCounts, Map<string, number>>;
 const emptyCounts = (): Counts => ({ received: new Map(), invalid: new Map(), queueErrors: new Map() });
@@ -58,8 +71,12 @@ export class Wis2Downloader {
   private readonly brokerUp = new Map<string, boolean>();
   private brokerStatesPublishedAt = 0;
 
+  private readonly gate: DownloadGate;
+
   constructor(private readonly deps: Wis2DownloaderDeps) {
     this.records = new DownloadRecords(deps.db);
+    const concurrency = Object.values(DOWNLOAD_QUEUES).reduce((a, b) => a + b, 0);
+    this.gate = new DownloadGate(deps.maxQueuedDownloads ?? 2 * concurrency);
   }
 
   /** Defines the three download jobs; call before agenda.start(). */
@@ -85,6 +102,9 @@ export class Wis2Downloader {
       return;
     }
     const manager = new MqttConnectionManager({ sessionName: config.mqttSessionId, qos: 1, logger: log });
+    const batch = createBatchEnqueue(this.deps.agenda);
+    // Every outcome, from whichever worker ran the job, frees its slot.
+    this.cleanups.push(bus.subscribe('wis2Download', (record) => this.gate.release(record.subscriptionId, record.messageId)));
     this.manager = manager;
     let connected = false;
     const connectBrokers = () => {
@@ -105,7 +125,13 @@ export class Wis2Downloader {
         },
       },
       enqueue: async (request) => {
-        await enqueueDownload(this.deps.agenda, request);
+        await this.gate.acquire(request.subscriptionId, request.messageId);
+        try {
+          await batch.enqueue(request);
+        } catch (error) {
+          this.gate.release(request.subscriptionId, request.messageId);
+          throw error;
+        }
       },
       onEvent: (event) => this.onRouterEvent(event),
       logger: log,
@@ -116,11 +142,12 @@ export class Wis2Downloader {
     this.timers.push(setInterval(() => void this.resync(), this.deps.resyncIntervalMs ?? 30_000));
     this.timers.push(setInterval(() => void this.flushCounts(), this.deps.countsFlushMs ?? 1000));
     this.timers.push(setInterval(() => this.publishBrokerStates(), 1000));
+    this.timers.push(setInterval(() => void this.purgeDedup(), PURGE_INTERVAL_MS));
     for (const timer of this.timers) timer.unref();
   }
 
   status(): Wis2DownloaderStatus {
-    return { brokers: this.manager?.status() ?? [], topics: this.router?.topics() ?? [] };
+    return { brokers: this.manager?.status() ?? [], topics: this.router?.topics() ?? [], queuedDownloads: this.gate.size };
   }
 
   /** Resolves when every message handled so far has been routed and the broker has answered every (un)subscribe. */
@@ -132,12 +159,23 @@ export class Wis2Downloader {
 
   async stop(): Promise<void> {
     for (const timer of this.timers) clearInterval(timer);
+    this.gate.close();
     for (const cleanup of this.cleanups) cleanup();
     // Disconnect before the router lets go of its topics, so no UNSUBSCRIBE reaches the broker: the persistent
     // session keeps queueing QoS 1 notifications until we are back.
     await this.manager?.close();
     await this.router?.close();
     await this.flushCounts();
+  }
+
+  /** Expired dedup trackers and stale locks go (the reference's Redis TTLs). */
+  private async purgeDedup(): Promise<void> {
+    try {
+      const removed = await new DedupStore(this.deps.db).purgeExpired();
+      if (removed > 0) this.deps.log.info({ removed }, 'expired WIS2 dedup trackers removed');
+    } catch (error) {
+      this.deps.log.warn({ err: error }, 'could not purge expired WIS2 dedup trackers');
+    }
   }
 
   /** Re-reads the subscriptions; serialised so overlapping notices never interleave. */

@@ -67,6 +67,8 @@ export interface ConnectionManagerOptions {
   /** First reconnect delay; doubled after every failed attempt up to reconnectMaxMs. */
   reconnectMinMs?: number;
   reconnectMaxMs?: number;
+  /** Longest wait for a message's handlers before it is acknowledged anyway (default 15 s, a quarter of keep-alive). */
+  ackTimeoutMs?: number;
   logger?: MqttLogger;
 }
 
@@ -164,6 +166,7 @@ export class BrokerConnection {
   private lastDisconnectedAt: Date | null = null;
   private lastError: string | null = null;
   private firstConnect: Promise<void>;
+  private readonly ackTimeoutMs: number;
 
   constructor(broker: BrokerOptions, options: ConnectionManagerOptions = {}) {
     const parsed = parseBrokerUrl(broker.url);
@@ -176,6 +179,7 @@ export class BrokerConnection {
     this.reconnectMinMs = options.reconnectMinMs ?? 1000;
     this.reconnectMaxMs = Math.max(this.reconnectMinMs, options.reconnectMaxMs ?? 120_000);
     this.nextReconnectMs = this.reconnectMinMs;
+    this.ackTimeoutMs = options.ackTimeoutMs ?? 15_000;
     const protocolVersion = options.protocolVersion ?? 4;
     const clientOptions: IClientOptions = {
       clientId: this.clientId,
@@ -219,7 +223,22 @@ export class BrokerConnection {
       this.lastError = err.message;
       this.log.warn({ broker: this.broker, err: err.message }, 'mqtt error');
     });
-    this.client.on('message', (topic, payload, packet) => this.route(topic, payload, packet.qos, packet.retain, packet.dup));
+    // Backpressure: a QoS 1 message is acknowledged, and the next one read, only once its handlers are done (or
+    // after ackTimeoutMs, so a stalled handler cannot starve the keep-alive). Until then the broker holds the rest
+    // in our session, so a slow download queue slows the feed instead of piling it up in memory.
+    const routing = new WeakMap<object, Promise<void>>();
+    this.client.on('message', (topic, payload, packet) => routing.set(packet, this.route(topic, payload, packet.qos, packet.retain, packet.dup)));
+    this.client.handleMessage = (packet, callback) => {
+      const done = routing.get(packet);
+      routing.delete(packet);
+      if (!done) return callback();
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.ackTimeoutMs)));
+      void Promise.race([done, timeout]).then(() => {
+        clearTimeout(timer);
+        callback();
+      });
+    };
   }
 
   /** Resolves after the first successful connection, or rejects after timeoutMs. */
@@ -371,25 +390,29 @@ export class BrokerConnection {
     }
   }
 
-  private route(topic: string, payload: Buffer, qos: 0 | 1 | 2, retain: boolean, dup: boolean): void {
+  /** Hands the message to every matching local subscriber; resolves when all of them are done (never rejects). */
+  private route(topic: string, payload: Buffer, qos: 0 | 1 | 2, retain: boolean, dup: boolean): Promise<void> {
     this.counters.messagesReceived++;
     const message: MqttMessage = { broker: this.broker, topic, payload, qos, retain, dup, receivedAt: new Date() };
+    const pending: Promise<void>[] = [];
     let delivered = 0;
     // Every local subscriber whose filter matches, not just the first (spec §6.2 [REC]).
     for (const [filter, entry] of this.topics) {
       if (!topicMatches(filter, topic)) continue;
       for (const { handler } of [...entry.handlers]) {
         delivered++;
-        this.invoke(handler, message, filter);
+        const result = this.invoke(handler, message, filter);
+        if (result) pending.push(result);
       }
     }
     if (delivered === 0) {
       this.counters.messagesUnrouted++;
       this.log.debug({ broker: this.broker, topic }, 'mqtt message matched no subscriber');
     }
+    return pending.length === 0 ? Promise.resolve() : Promise.all(pending).then(() => undefined);
   }
 
-  private invoke(handler: MqttMessageHandler, message: MqttMessage, filter: string): void {
+  private invoke(handler: MqttMessageHandler, message: MqttMessage, filter: string): Promise<void> | undefined {
     const fail = (err: unknown) => {
       this.counters.handlerErrors++;
       this.log.error(
@@ -399,10 +422,11 @@ export class BrokerConnection {
     };
     try {
       const result = handler(message);
-      if (result && typeof (result as Promise<void>).then === 'function') (result as Promise<void>).catch(fail);
+      if (result && typeof (result as Promise<void>).then === 'function') return (result as Promise<void>).catch(fail);
     } catch (err) {
       fail(err);
     }
+    return undefined;
   }
 }
 
