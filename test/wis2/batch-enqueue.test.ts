@@ -126,7 +126,8 @@ describe('batched enqueue of WIS2 downloads', () => {
     const batcher = createBatchEnqueue(agenda);
     const good = [request(), request()];
     // Field names with a dot are refused by FerretDB (and by MongoDB before 5.0), as they would be from agenda.now().
-    const bad = request({ properties: { 'odd.key': 1 } });
+    // The request travels as JSON text, so only a clear field can carry one: a (never real) object as subscription id.
+    const bad = request({ subscriptionId: { 'odd.key': 1 } as unknown as string });
     const results = await Promise.allSettled([batcher.enqueue(good[0]), batcher.enqueue(bad), batcher.enqueue(good[1])]);
     assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled']);
     assert.deepEqual(jobInserts(), [3]);

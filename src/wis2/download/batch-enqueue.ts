@@ -15,7 +15,7 @@ import type { MongoJobRepository } from '@agendajs/mongo-backend';
 import { MongoBulkWriteError, type Collection, type Document } from 'mongodb';
 import { DOWNLOAD_QUEUES, type DownloadQueue } from '../pipeline/download-request.js';
 import type { DownloadJobData } from './handler.js';
-import { downloadJobName, enqueueDownload } from './job.js';
+import { downloadJobName, enqueueDownload, packJob, unpackJob, type StoredJobData } from './job.js';
 
 export interface BatchEnqueueOptions {
   /** Longest wait of a request before its batch is written; default 5 ms. */
@@ -38,7 +38,7 @@ const NULL_FIELDS = [
 ] as const;
 
 interface Waiting {
-  job: Job<DownloadJobData>;
+  job: Job<StoredJobData>;
   document: Document;
   resolve: () => void;
   reject: (error: Error) => void;
@@ -56,7 +56,7 @@ export function createBatchEnqueue(agenda: Agenda, options: BatchEnqueueOptions 
   let timer: NodeJS.Timeout | null = null;
   let writing: Promise<void> | null = null;
 
-  const documentOf = (job: Job<DownloadJobData>): Document => {
+  const documentOf = (job: Job<StoredJobData>): Document => {
     const document: Document = {};
     for (const field of NULL_FIELDS) document[field] = null;
     Object.assign(document, job.toJson(true));
@@ -101,7 +101,7 @@ export function createBatchEnqueue(agenda: Agenda, options: BatchEnqueueOptions 
       while (waiting.length > 0) {
         const batch = waiting.splice(0, maxBatch);
         if (collection) await write(batch, collection);
-        else await Promise.all(batch.map((w) => enqueueDownload(agenda, w.job.attrs.data).then(w.resolve, w.reject)));
+        else await Promise.all(batch.map((w) => enqueueDownload(agenda, unpackJob(w.job.attrs.data)).then(w.resolve, w.reject)));
       }
     })().finally(() => {
       writing = null;
@@ -114,7 +114,7 @@ export function createBatchEnqueue(agenda: Agenda, options: BatchEnqueueOptions 
     async enqueue(request) {
       await agenda.ready;
       const queue: DownloadQueue = request.queue in DOWNLOAD_QUEUES ? request.queue : 'small_files';
-      const job = agenda.create<DownloadJobData>(downloadJobName(queue), request);
+      const job = agenda.create<StoredJobData>(downloadJobName(queue), packJob(request));
       job.schedule(new Date());
       const done = new Promise<void>((resolve, reject) => waiting.push({ job, document: documentOf(job), resolve, reject }));
       if (writing) return done;

@@ -22,14 +22,35 @@ export interface Wis2DownloadJobContext extends DownloadContext {
   track?: <T>(work: Promise<T>) => Promise<T>;
 }
 
+/**
+ * A job's data as stored: who and what in clear (to read the queue by eye), the whole request as one JSON text.
+ * MongoDB servers pay per stored field, the bundled FerretDB markedly so: one text instead of ~20 fields and nested
+ * objects makes enqueueing several times faster (`npm run bench:wis2 router`), and the job needs the request whole.
+ */
+export interface StoredJobData {
+  subscriptionId: string;
+  messageId: string;
+  href: string;
+  request: string;
+}
+
+export function packJob(request: DownloadJobData): StoredJobData {
+  return { subscriptionId: request.subscriptionId, messageId: request.messageId, href: request.href, request: JSON.stringify(request) };
+}
+
+export function unpackJob(data: StoredJobData | DownloadJobData): DownloadJobData {
+  const stored = data as Partial<StoredJobData>;
+  return typeof stored.request === 'string' ? (JSON.parse(stored.request) as DownloadJobData) : (data as DownloadJobData);
+}
+
 /** Defines the three download jobs on `agenda`. Outcomes go to the record collection and `onOutcome`. */
 export function defineWis2DownloadJobs(agenda: Agenda, context: Wis2DownloadJobContext): void {
   for (const queue of Object.keys(DOWNLOAD_QUEUES) as DownloadQueue[]) {
     const concurrency = context.concurrency?.[queue] ?? DOWNLOAD_QUEUES[queue];
-    agenda.define<DownloadJobData>(
+    agenda.define<StoredJobData>(
       downloadJobName(queue),
-      async (job: Job<DownloadJobData>) => {
-        const work = processDownload(job.attrs.data, context).then(() => undefined);
+      async (job: Job<StoredJobData>) => {
+        const work = processDownload(unpackJob(job.attrs.data), context).then(() => undefined);
         await (context.track ? context.track(work) : work);
       },
       { concurrency, lockLimit: concurrency, lockLifetime: context.lockLifetimeMs ?? 600_000, removeOnComplete: true },
@@ -38,7 +59,7 @@ export function defineWis2DownloadJobs(agenda: Agenda, context: Wis2DownloadJobC
 }
 
 /** Queues one download now on the request's queue (unknown queues fall back to small_files). */
-export async function enqueueDownload(agenda: Agenda, request: DownloadJobData): Promise<Job<DownloadJobData>> {
+export async function enqueueDownload(agenda: Agenda, request: DownloadJobData): Promise<Job<StoredJobData>> {
   const queue: DownloadQueue = request.queue in DOWNLOAD_QUEUES ? request.queue : 'small_files';
-  return agenda.now<DownloadJobData>(downloadJobName(queue), request);
+  return agenda.now<StoredJobData>(downloadJobName(queue), packJob(request));
 }
