@@ -126,6 +126,15 @@ describe('WIS2 download job against a local file server and FerretDB', () => {
     noTempFiles();
   });
 
+  test('two copies of one notification at the same moment: one download, the other waits for the lock and is skipped', async () => {
+    const one = request('twins.bufr4');
+    const results = await Promise.all([processDownload(one, context()), processDownload({ ...one }, context({ lockRetryDelayMs: 50 }))]);
+    assert.deepEqual(results.map((r) => r.outcome.status).sort(), ['SKIPPED', 'SUCCESS']);
+    const skipped = results.find((r) => r.outcome.status === 'SKIPPED')!;
+    assert.equal(errorClass(skipped.outcome), 'PreviouslyProcessed');
+    assert.equal(hits.get('/files/twins.bufr4'), 1);
+  });
+
   test('the same data again for the same subscription is SKIPPED PreviouslyProcessed without a request', async () => {
     const first = request('dup.bufr4');
     assert.equal((await processDownload(first, context())).outcome.status, 'SUCCESS');

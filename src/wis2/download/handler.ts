@@ -158,7 +158,8 @@ export async function processDownload(request: DownloadJobData, context: Downloa
     // a duplicate of this very message that finishes in well under a second.
     const maxDelay = context.lockRetryDelayMs ?? 10_000;
     const budget = (context.lockRetries ?? 10) * maxDelay;
-    for (let waited = 0, delay = Math.min(250, maxDelay); ; delay = Math.min(delay * 2, maxDelay)) {
+    let waited = 0;
+    for (let delay = Math.min(250, maxDelay); ; delay = Math.min(delay * 2, maxDelay)) {
       if (await dedup.tryLock(keys)) break;
       if (waited >= budget) return outcomes.lockAcquisition(DedupStore.lockKey(keys));
       await sleep(delay);
@@ -166,8 +167,11 @@ export async function processDownload(request: DownloadJobData, context: Downloa
     }
     locked = true;
     track = true;
-    // Another job may have finished the same data while we waited for the lock.
-    const late = await dedup.findSuccess(keys, request.overwrite ? ['by-data-id', 'by-hash'] : []);
+    // Another job may have finished the same data while we waited for the lock. Without a wait only a holder that
+    // finished in the few ms between the check above and the lock could have; that rare case costs a download that
+    // then ends SKIPPED FileExistsError (the commit never overwrites without `update`), which is cheaper than three
+    // more tracker reads for every download.
+    const late = waited > 0 ? await dedup.findSuccess(keys, request.overwrite ? ['by-data-id', 'by-hash'] : []) : null;
     if (late) {
       track = false;
       return outcomes.previouslyProcessed(late.key, late.type);
