@@ -1,38 +1,25 @@
 // The WIS2 downloader end to end: the whole app (REST subscription → MQTT on a real Mosquitto → router → Agenda job
 // on FerretDB → HTTP download from a loopback file server → verified file, record, metrics).
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { eventually, startTestApp, startTestDatabase, type RunningApp, type TestDatabase } from '../helpers/app-harness.js';
-import { Mosquitto, needsMosquitto } from '../helpers/mosquitto.js';
+import { eventually, type RunningApp } from '../helpers/app-harness.js';
+import { needsMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
 import { needsSharedData, wis2DataDir } from '../helpers/shared-data.js';
 import {
-  DAY_PATH, FileServer, bufr, filesUnder, metrics, publish, sha512, subscribe, waitForRecords, whenListening, wnm,
+  DAY_PATH, bufr, useWis2Stack, type FileServer, filesUnder, metrics, publish, sha512, subscribe, waitForRecords, whenListening, wnm,
 } from './helpers/wis2-e2e.js';
 
 const topicFor = (leaf: string) => `origin/a/wis2/de-dwd/data/core/weather/${leaf}`;
 
 describe('WIS2 end to end: subscription → MQTT → verified download', { skip: needsMosquitto() }, () => {
+  const stack = useWis2Stack();
   let broker: Mosquitto;
-  let database: TestDatabase;
   let app: RunningApp;
-  const files = new FileServer();
-
-  before(async () => {
-    broker = await Mosquitto.start();
-    database = await startTestDatabase();
-    await files.start();
-    app = await startTestApp(database, { env: { WIS2_BROKER_URL: broker.url, WIS2_MQTT_SESSION_ID: `e2e-${randomUUID()}` } });
-  });
-
-  after(async () => {
-    await app?.stop();
-    await files.stop();
-    await database?.stop();
-    await broker?.dispose();
-  });
+  let files: FileServer;
+  before(() => ({ broker, app, files } = stack()));
 
   /** A subscription on its own topic and target, listened to before it returns. */
   async function newSubscription(extra: Record<string, unknown> = {}) {
@@ -221,28 +208,10 @@ describe('WIS2 end to end: subscription → MQTT → verified download', { skip:
 });
 
 describe('WIS2 end to end: private addresses refused by default', { skip: needsMosquitto() }, () => {
-  let broker: Mosquitto;
-  let database: TestDatabase;
-  let app: RunningApp;
-  const files = new FileServer();
-
-  before(async () => {
-    broker = await Mosquitto.start();
-    database = await startTestDatabase();
-    await files.start();
-    app = await startTestApp(database, {
-      env: { WIS2_BROKER_URL: broker.url, WIS2_MQTT_SESSION_ID: `e2e-${randomUUID()}`, WIS2_ALLOW_PRIVATE_NETWORKS: 'false' },
-    });
-  });
-
-  after(async () => {
-    await app?.stop();
-    await files.stop();
-    await database?.stop();
-    await broker?.dispose();
-  });
+  const stack = useWis2Stack({ WIS2_ALLOW_PRIVATE_NETWORKS: 'false' });
 
   test('a link to a loopback address is refused before any connection is made', async () => {
+    const { broker, app, files } = stack();
     const topic = topicFor('private');
     const id = await subscribe(app, { topic, target: 'private' });
     await whenListening(app, topic);

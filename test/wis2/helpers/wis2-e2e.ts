@@ -7,8 +7,10 @@ import { readdirSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, relative } from 'node:path';
+import { after, before } from 'node:test';
 import mqtt from 'mqtt';
-import type { RunningApp } from '../../helpers/app-harness.js';
+import { startTestApp, startTestDatabase, type RunningApp, type TestDatabase } from '../../helpers/app-harness.js';
+import { Mosquitto } from '../../helpers/mosquitto.js';
 import type { DownloadRecord } from '../../../src/wis2/download/records.js';
 
 export const sha512 = (data: Buffer) => createHash('sha512').update(data).digest('base64');
@@ -176,3 +178,36 @@ export async function metrics(app: RunningApp): Promise<Map<string, number>> {
 }
 
 export const DAY_PATH = /^\d{4}\/\d{2}\/\d{2}\/[^/]+$/;
+
+export interface Wis2Stack {
+  broker: Mosquitto;
+  app: RunningApp;
+  files: FileServer;
+}
+
+/**
+ * Registers hooks that start Mosquitto, FerretDB, a file server and the app listening to that broker (extra env on
+ * top) for the enclosing suite, and stop them all. Returns a getter, valid inside tests.
+ */
+export function useWis2Stack(env: Record<string, string> = {}): () => Wis2Stack {
+  let broker: Mosquitto | undefined;
+  let database: TestDatabase | undefined;
+  let app: RunningApp | undefined;
+  const files = new FileServer();
+  before(async () => {
+    broker = await Mosquitto.start();
+    database = await startTestDatabase();
+    await files.start();
+    app = await startTestApp(database, { env: { WIS2_BROKER_URL: broker.url, WIS2_MQTT_SESSION_ID: `e2e-${randomUUID()}`, ...env } });
+  });
+  after(async () => {
+    await app?.stop();
+    await files.stop();
+    await database?.stop();
+    await broker?.dispose();
+  });
+  return () => {
+    if (!broker || !app) throw new Error('the WIS2 stack has not started');
+    return { broker, app, files };
+  };
+}
