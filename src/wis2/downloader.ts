@@ -65,7 +65,6 @@ export class Wis2Downloader {
   private manager: MqttConnectionManager | null = null;
   private router: NotificationRouter | null = null;
   private counts: Counts = emptyCounts();
-  private countsDirty = false;
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly cleanups: Array<() => void> = [];
   private syncing: Promise<void> = Promise.resolve();
@@ -201,21 +200,17 @@ export class Wis2Downloader {
       case 'no_download_link':
       case 'excluded_cache':
         for (const id of event.subscriptionIds) void this.recordSkip(event.topic, event.messageId, id, event.outcome);
-        return;
+        break;
       case 'filter_rejected':
         void this.recordSkip(event.topic, event.messageId, event.subscriptionId, event.outcome);
-        return;
-      default:
-        return;
+        break;
     }
-    this.countsDirty = true;
   }
 
   private async flushCounts(): Promise<void> {
-    if (!this.countsDirty) return;
     const counts = this.counts;
+    if (![counts.received, counts.invalid, counts.queueErrors].some((m) => m.size > 0)) return;
     this.counts = emptyCounts();
-    this.countsDirty = false;
     const payload = { received: asList(counts.received), invalid: asList(counts.invalid), queueErrors: asList(counts.queueErrors) };
     await this.deps.bus.publish('wis2NotificationCounts', payload).catch((error: unknown) => this.deps.log.warn({ err: error }, 'could not publish WIS2 counters'));
   }
