@@ -21,8 +21,11 @@ import type {
   CreateWis2SubscriptionInput, ReportsQueryVariables, TaskFieldsFragment, TaskPriority, TasksQueryVariables, UpdateTaskInput,
   UpdateWis2SubscriptionInput, Wis2DownloadFieldsFragment, Wis2DownloadsQueryVariables, Wis2SubscriptionFieldsFragment,
 } from './generated/graphql.js';
+import { isNewer } from '../src/domain/task-version.js';
 
 export type Task = TaskFieldsFragment;
+/** Whether `candidate` is a newer state of a task than `known` (by version): the rule every consumer applies. */
+export { isNewer as isNewerTask } from '../src/domain/task-version.js';
 export type ResultFile = NonNullable<Task['results']>[number];
 export type Wis2Subscription = Wis2SubscriptionFieldsFragment;
 export type Wis2Download = Wis2DownloadFieldsFragment;
@@ -150,11 +153,17 @@ export function createGasFluxClient(options: GasFluxClientOptions) {
       return unwrap((await request(DeleteTaskMutation, { id })).deleteTask, 'DeleteTaskSuccess');
     },
 
-    /** The task's current state, then every change, ending after `completed` or `failed`. */
+    /**
+     * The task's current state, then every change, ending after `completed` or `failed`. A state older (by version)
+     * than one already yielded is dropped, e.g. the snapshot sent again after the websocket reconnects.
+     */
     async *followTask(id: string): AsyncGenerator<Task> {
+      let last: Task | null = null;
       for await (const data of subscribe(TaskUpdatedSubscription, { id })) {
         const task = data.taskUpdated;
         if (!task) throw new GasFluxClientError(`Task ${id} not found`, 'TaskNotFoundError');
+        if (!isNewer(task, last)) continue;
+        last = task;
         yield task;
         if (FINISHED.has(task.status)) return;
       }

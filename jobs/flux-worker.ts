@@ -13,7 +13,7 @@ export interface FluxWorkerInput {
 }
 
 export type FluxWorkerMessage =
-  | { type: 'progress'; stage: string; gas: string | null; completedSteps: number; totalSteps: number; stageFraction: number }
+  | { type: 'progress'; stage: string; gas: string | null; completedSteps: number; totalSteps: number; fraction: number }
   | { type: 'done'; runDirectory: string; files: { name: string; path: string; size: number; type: string; gas: string | null }[]; volumes: Record<string, number> }
   | { type: 'error'; expected: boolean; code: string; stage: string; message: string; stack: string | null };
 
@@ -24,7 +24,7 @@ try {
   const outcome = await analyseFile(input.inputPath, {
     ...(input.configYaml !== null ? { configYaml: input.configYaml } : {}),
     outputRoot: input.outputRoot,
-    onProgress: (p) => post({ type: 'progress', stage: p.stage, gas: p.gas ?? null, completedSteps: p.completedSteps, totalSteps: p.totalSteps, stageFraction: p.stageFraction }),
+    onProgress: (p) => post({ type: 'progress', stage: p.stage, gas: p.gas ?? null, completedSteps: p.completedSteps, totalSteps: p.totalSteps, fraction: p.fraction }),
   });
   post({
     type: 'done',

@@ -7,6 +7,7 @@ import type { TaskService } from '../src/domain/task-service.js';
 import type { ResultType, TaskProgress, TaskResultFile } from '../src/domain/task.js';
 import { apiStageName, STAGE_MESSAGES } from '../src/domain/stage-names.js';
 import { runFluxWorker } from './run-flux-worker.js';
+import { LatestOnlyWriter } from './latest-only-writer.js';
 
 export const PROCESS_FLIGHT_JOB = 'gasflux.process-flight';
 
@@ -70,34 +71,35 @@ async function processFlight(job: Job<ProcessFlightData>, context: ProcessFlight
   let lastWrite = 0;
   let lastStage = '';
   let lastTouch = Date.now();
-  let writing = Promise.resolve();
+  const writer = new LatestOnlyWriter<TaskProgress>(
+    async (progress) => {
+      await context.tasks.reportProgress(taskId, attempt, progress, STAGE_MESSAGES[progress.stage]?.zh ?? progress.stage);
+      // Keep the job's lock fresh so only a dead worker's job is taken over.
+      if (Date.now() - lastTouch > context.lockLifetimeMs / 4) {
+        lastTouch = Date.now();
+        await job.touch();
+      }
+    },
+    (error) => log.warn({ err: error }, 'progress update failed'),
+  );
 
-  const onProgress = (p: { stage: string; gas: string | null; completedSteps: number; totalSteps: number; stageFraction: number }) => {
+  const onProgress = (p: { stage: string; gas: string | null; completedSteps: number; totalSteps: number; fraction: number }) => {
     const stage = apiStageName(p.stage);
     const now = Date.now();
     if (stage === lastStage && now - lastWrite < PROGRESS_INTERVAL_MS) return;
     lastStage = stage;
     lastWrite = now;
-    const done = Math.min(1, (p.completedSteps + Math.min(p.stageFraction, 0.999)) / p.totalSteps);
+    // 100 % is the completed task's; the science's fraction never decreases, so neither does the percent.
+    const done = Math.min(p.fraction, 0.999);
     const elapsed = (now - started) / 1000;
-    const progress: TaskProgress = {
+    writer.push({
       stage,
       gas: p.gas,
       completedSteps: p.completedSteps,
       totalSteps: p.totalSteps,
       percent: Math.round(done * 1000) / 10,
       estimatedTimeRemaining: done >= 0.05 ? Math.max(0, Math.round((elapsed * (1 - done)) / done)) : null,
-    };
-    writing = writing
-      .then(() => context.tasks.reportProgress(taskId, attempt, progress, STAGE_MESSAGES[stage]?.zh ?? stage))
-      .then(async () => {
-        // Keep the job's lock fresh so only a dead worker's job is taken over.
-        if (Date.now() - lastTouch > context.lockLifetimeMs / 4) {
-          lastTouch = Date.now();
-          await job.touch();
-        }
-      })
-      .catch((error) => log.warn({ err: error }, 'progress update failed'));
+    });
   };
 
   const inputPath = join(context.uploadFolder, task.input.path);
@@ -105,7 +107,7 @@ async function processFlight(job: Job<ProcessFlightData>, context: ProcessFlight
   const outcome = await runFluxWorker({ inputPath, configYaml, outputRoot: join(context.outputFolder, taskId) }, (message) => {
     if (message.type === 'progress') onProgress(message);
   }).catch((error: Error) => ({ type: 'error' as const, expected: false, code: 'INTERNAL_ERROR', stage: 'processing', message: error.message, stack: error.stack ?? null }));
-  await writing;
+  await writer.flush();
 
   if (outcome.type === 'done') {
     const results: TaskResultFile[] = outcome.files.map((f) => ({

@@ -1,9 +1,11 @@
 /**
  * Live task events as async iterators for subscriptions. The domain publishes the full task on every change; a
- * subscription listens before it reads the current state, so nothing published in between is lost, and drops what
- * it has already passed (by updatedAt, then by content).
+ * subscription listens before it reads the current state, so nothing published in between is lost, and passes on
+ * only states newer (by version) than the last it passed, so the snapshot and the events merge in order whatever
+ * order they arrive in.
  */
 import { isFinished, type Task } from '../src/domain/task.js';
+import { isNewer, NewestVersions } from '../src/domain/task-version.js';
 import type { TaskService } from '../src/domain/task-service.js';
 
 /** A slow client keeps at most this many undelivered states; older ones are dropped (each event is a full state). */
@@ -12,7 +14,7 @@ const MAX_QUEUED = 256;
 type Source = Pick<TaskService, 'subscribe' | 'get'>;
 
 /** Queue between a push listener and a pull consumer; `return()` (a client unsubscribing) detaches the listener. */
-class TaskQueue implements AsyncIterableIterator<Task> {
+class LiveTaskQueue implements AsyncIterableIterator<Task> {
   private readonly queued: Task[] = [];
   private waiting: ((result: IteratorResult<Task>) => void) | null = null;
   private done = false;
@@ -57,19 +59,18 @@ class TaskQueue implements AsyncIterableIterator<Task> {
   }
 }
 
-/** Every change of every task, as it happens. */
+/** Every change of every task, as it happens; a state older than one already sent for its task is dropped. */
 export function allTaskEvents(source: Source): AsyncIterableIterator<Task> {
-  return new TaskQueue(source, () => true);
+  const newest = new NewestVersions();
+  return new LiveTaskQueue(source, (task) => newest.admit(task));
 }
-
-const fingerprint = (task: Task) => JSON.stringify(task);
 
 /**
  * One task: its current state first, then each change, ending after the task is completed or failed. Null when there
  * is no such task.
  */
 export async function followTask(source: Source, id: string): Promise<AsyncGenerator<Task> | null> {
-  const live = new TaskQueue(source, (task) => task.id === id);
+  const live = new LiveTaskQueue(source, (task) => task.id === id);
   let current: Task | null;
   try {
     current = await source.get(id);
@@ -88,8 +89,7 @@ export async function followTask(source: Source, id: string): Promise<AsyncGener
       yield first;
       if (isFinished(first.status)) return;
       for await (const task of live) {
-        const age = task.updatedAt.getTime() - last.updatedAt.getTime();
-        if (age < 0 || (age === 0 && fingerprint(task) === fingerprint(last))) continue;
+        if (!isNewer(task, last)) continue;
         last = task;
         yield task;
         if (isFinished(task.status)) return;

@@ -10,7 +10,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { TaskPriority } from '../generated/graphql.js';
-import type { ResultFile, Task } from '../sdk.js';
+import { isNewerTask, type ResultFile, type Task } from '../sdk.js';
 import { oneOf, str, type Command, type Context } from './command.js';
 import { CliFailure, EXIT, unreachableReason, usage } from './exit.js';
 import { bytes } from './format.js';
@@ -48,9 +48,12 @@ async function follow(ctx: Context, id: string, onUpdate: (task: Task) => void):
   for (;;) {
     const task = await ctx.client.task(id);
     if (!task) throw new CliFailure(`task ${id} no longer exists`, EXIT.FAILED);
-    if (task.updatedAt !== last?.updatedAt || task.status !== last?.status) onUpdate(task);
-    last = task;
-    if (FINISHED.has(task.status)) return task;
+    // A poll answered by a server whose view lags the websocket's last state shows nothing new.
+    if (isNewerTask(task, last)) {
+      onUpdate(task);
+      last = task;
+    }
+    if (FINISHED.has(last!.status)) return last!;
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
 }

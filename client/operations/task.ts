@@ -47,6 +47,7 @@ export const TaskFieldsFragment = graphql(/* GraphQL */ `
       traceback
     }
     attempts
+    version
   }
 `);
 
@@ -144,6 +145,7 @@ export const TaskEventsSubscription = graphql(/* GraphQL */ `
       status
       message
       updatedAt
+      version
       progress {
         stage
         completedSteps

@@ -3,7 +3,7 @@
  * a task that is pending or processing is then followed with `followTask`, whose full states carry the ETA and, at
  * the end, the result files. Rows are updated in place.
  */
-import type { GasFluxClient, ResultFile, Task } from '../sdk.js';
+import { isNewerTask, type GasFluxClient, type ResultFile, type Task } from '../sdk.js';
 import { TaskEventsSubscription } from '../operations/task.js';
 import { byId, errorText, formatBytes, formatDuration, formatPercent, h, keepLive, showError } from './dom.js';
 import type { ReportViewer } from './viewer.js';
@@ -107,10 +107,12 @@ export function initTasks(client: GasFluxClient, viewer: ReportViewer): TasksSec
     empty.hidden = tasks.size > 0;
   }
 
-  /** Adds or updates a task's row; an older state than the one shown is ignored. */
+  /**
+   * Adds or updates a task's row. The list, `taskEvents` and `followTask` all feed this, in whatever order their
+   * answers arrive: a state that is not newer (by version) than the one shown is ignored.
+   */
   function upsert(task: Task) {
-    const known = tasks.get(task.id);
-    if (known && known.updatedAt > task.updatedAt) return;
+    if (!isNewerTask(task, tasks.get(task.id))) return;
     tasks.set(task.id, task);
     let row = rows.get(task.id);
     const isNew = !row;
@@ -177,8 +179,8 @@ export function initTasks(client: GasFluxClient, viewer: ReportViewer): TasksSec
     }
   }
 
-  async function onEvent(event: { id: string; status: string }) {
-    if (following.has(event.id)) return;
+  async function onEvent(event: { id: string; status: string; version: number }) {
+    if (following.has(event.id) || !isNewerTask(event, tasks.get(event.id))) return;
     if (ACTIVE.has(event.status)) {
       follow(event.id);
       return;
@@ -192,7 +194,7 @@ export function initTasks(client: GasFluxClient, viewer: ReportViewer): TasksSec
     async (signal) => {
       const events = client.subscribe(TaskEventsSubscription, {});
       // (Re)load the list while the subscription starts: what changed while the page was not listening shows too,
-      // and rows never go back to an older state (upsert compares updatedAt).
+      // and rows never go back to an older state (upsert compares versions).
       void reload();
       for await (const data of events) {
         if (signal.stopped) break;

@@ -108,6 +108,9 @@ export const Task = builder.objectRef<TaskShape>('Task').implement({
     totalSize: t.exposeFloat('totalSize', { description: 'Bytes of all results.' }),
     error: t.expose('error', { type: TaskError, nullable: true, description: 'When failed.' }),
     attempts: t.exposeInt('attempts', { description: 'How many times a worker has started this task.' }),
+    version: t.exposeInt('version', {
+      description: 'Raised by one with every change of the task. A state with a lower version is older: a client holding a newer one drops it, whatever order the two arrive in.',
+    }),
   }),
 });
 

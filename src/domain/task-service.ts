@@ -31,7 +31,8 @@ export const TASK_MESSAGES = {
 
 export interface TaskTopics extends Record<string, unknown> {
   task: Task;
-  taskDeleted: { id: string };
+  /** `version` is the deleted task's last: states up to it that arrive late are stale. */
+  taskDeleted: { id: string; version: number };
 }
 
 export interface TaskQueue {
@@ -62,6 +63,8 @@ export type DeleteTaskResult =
 
 export const MAX_MESSAGE_LENGTH = 2000;
 
+const isCurrentAttempt = (task: Task, attempt: number) => task.status === 'processing' && task.attempts === attempt;
+
 async function folderSize(path: string): Promise<number> {
   let total = 0;
   let entries;
@@ -80,11 +83,14 @@ async function folderSize(path: string): Promise<number> {
 
 /**
  * Recently read tasks, kept current by the task events every change publishes (in this process, or through the
- * cross-process bus). Finished tasks change only through this service, so their entries stay valid; entries of
- * active tasks are re-read after a second anyway, in case an event from another process is late.
+ * cross-process bus). A state replaces the cached one only if its version is newer, and a deleted task leaves a
+ * tombstone, so an event that arrives late can never bring back an older state. Finished tasks change only through
+ * this service, so their entries stay valid; entries of active tasks are re-read after a second anyway, in case an
+ * event from another process is late.
  */
 class TaskCache {
   private readonly entries = new Map<string, { task: Task; at: number }>();
+  private readonly deleted = new Map<string, number>();
 
   constructor(
     private readonly capacity: number,
@@ -98,17 +104,24 @@ class TaskCache {
     return entry.task;
   }
 
-  /** Keeps the newer of the cached and the given state. */
+  /** The newest state seen, however old: a first guess for a versioned write. */
+  peek(id: string): Task | undefined {
+    return this.entries.get(id)?.task;
+  }
+
   put(task: Task): void {
+    if ((this.deleted.get(task.id) ?? -1) >= task.version) return;
     const current = this.entries.get(task.id);
-    if (current && current.task.updatedAt.getTime() > task.updatedAt.getTime()) return;
+    if (current && current.task.version > task.version) return;
     this.entries.delete(task.id);
     this.entries.set(task.id, { task, at: Date.now() });
     if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
   }
 
-  delete(id: string): void {
+  delete(id: string, version: number): void {
     this.entries.delete(id);
+    this.deleted.set(id, version);
+    if (this.deleted.size > this.capacity) this.deleted.delete(this.deleted.keys().next().value!);
   }
 }
 
@@ -123,7 +136,7 @@ export class TaskService {
     private readonly log: Logger,
   ) {
     bus.subscribe('task', (task) => this.cache.put(task));
-    bus.subscribe('taskDeleted', ({ id }) => this.cache.delete(id));
+    bus.subscribe('taskDeleted', ({ id, version }) => this.cache.delete(id, version));
   }
 
   /** A new id and the folder its upload goes to (relative paths are relative to the upload folder). */
@@ -160,6 +173,7 @@ export class TaskService {
       totalSize: 0,
       error: null,
       attempts: 0,
+      version: 1,
     };
     await this.store.insert(task);
     await this.queue.enqueue(taskId, priority);
@@ -233,7 +247,7 @@ export class TaskService {
     } else if (priority !== undefined && task.status === 'pending' && newPriority !== task.priority) {
       await this.queue.reprioritise(id, newPriority, task.createdAt);
     }
-    const updated = await this.store.update(id, changes);
+    const updated = await this.store.change(id, () => changes);
     if (!updated) return { ok: false, reason: 'not_found' };
     this.log.info({ task_id: id, status: updated.status, priority: updated.priority }, 'task updated');
     await this.bus.publish('task', updated);
@@ -248,7 +262,7 @@ export class TaskService {
     const removed = await this.removeFiles(id);
     if (!removed.ok) return { ok: false, reason: 'io', message: removed.message };
     await this.store.delete(id);
-    await this.bus.publish('taskDeleted', { id });
+    await this.bus.publish('taskDeleted', { id, version: task.version });
     this.log.info({ task_id: id, ...removed }, 'task deleted');
     return { ok: true, taskStatus: task.status, foldersDeleted: removed.foldersDeleted, totalSizeDeleted: removed.totalSizeDeleted };
   }
@@ -273,27 +287,31 @@ export class TaskService {
 
   // ---- the processing job's side ----
 
-  /** Marks the task processing for a new attempt; null when it should not run (gone, or no longer queued). */
+  /**
+   * Marks the task processing for a new attempt; null when it should not run (gone, or no longer queued). The attempt
+   * is written on the version it read, so of two workers claiming the same attempt only one gets it, and every write
+   * of an earlier attempt that arrives later is refused (they are conditional on their attempt).
+   */
   async startAttempt(id: string): Promise<Task | null> {
     const task = await this.store.get(id);
     if (!task || isFinished(task.status)) return null;
     const now = new Date();
     // A previous attempt that died mid-run may have left a partial run folder.
     await rm(this.outputDirectory(id), { recursive: true, force: true });
-    const started = await this.store.update(
-      id,
-      {
-        status: 'processing',
-        message: TASK_MESSAGES.started,
-        attempts: task.attempts + 1,
-        startedAt: now,
-        updatedAt: now,
-        progress: null,
-        results: [],
-        runDirectory: null,
-        error: null,
-      },
-      { status: task.status, attempts: task.attempts },
+    const started = await this.store.change(id, (current) =>
+      current.attempts !== task.attempts || isFinished(current.status)
+        ? null
+        : {
+            status: 'processing',
+            message: TASK_MESSAGES.started,
+            attempts: task.attempts + 1,
+            startedAt: now,
+            updatedAt: now,
+            progress: null,
+            results: [],
+            runDirectory: null,
+            error: null,
+          },
     );
     if (started) {
       this.log.info({ task_id: id, attempt: started.attempts, file: started.input.originalName }, 'processing started');
@@ -303,7 +321,11 @@ export class TaskService {
   }
 
   async reportProgress(id: string, attempt: number, progress: TaskProgress, message: string): Promise<void> {
-    const updated = await this.store.update(id, { progress, message, updatedAt: new Date() }, { status: 'processing', attempts: attempt });
+    const updated = await this.store.change(
+      id,
+      (task) => (isCurrentAttempt(task, attempt) ? { progress, message, updatedAt: new Date() } : null),
+      () => this.cache.peek(id),
+    );
     if (updated) await this.bus.publish('task', updated);
   }
 
@@ -331,18 +353,19 @@ export class TaskService {
    * processing (a manual mark or a newer attempt wins). Null when it no longer is.
    */
   private async finishAttempt(id: string, attempt: number, outcome: (task: Task) => Partial<Task>): Promise<Task | null> {
-    const task = await this.store.get(id);
-    if (!task || task.status !== 'processing' || task.attempts !== attempt) return null;
-    const now = new Date();
-    const updated = await this.store.update(
+    const updated = await this.store.change(
       id,
-      {
-        ...outcome(task),
-        finishedAt: now,
-        updatedAt: now,
-        processingTimeSeconds: (now.getTime() - (task.startedAt ?? now).getTime()) / 1000,
+      (task) => {
+        if (!isCurrentAttempt(task, attempt)) return null;
+        const now = new Date();
+        return {
+          ...outcome(task),
+          finishedAt: now,
+          updatedAt: now,
+          processingTimeSeconds: (now.getTime() - (task.startedAt ?? now).getTime()) / 1000,
+        };
       },
-      { status: 'processing', attempts: attempt },
+      () => this.cache.peek(id),
     );
     if (updated) await this.bus.publish('task', updated);
     return updated;

@@ -38,12 +38,19 @@ const taskDocument = z.object({
   totalSize: z.number(),
   error: z.object({ message: z.string(), stage: z.string(), errorCode: z.string(), traceback: z.string().nullable() }).nullable(),
   attempts: z.number(),
+  // Documents written before tasks were versioned count as version 0.
+  version: z.number().int().nonnegative().default(0),
 });
 
 function toTask(document: unknown): Task {
   const { _id, ...rest } = taskDocument.parse(document);
   return { id: _id, ...rest };
 }
+
+const MAX_WRITE_CONFLICTS = 50;
+
+const versionIs = (version: number): Filter<TaskDocument> =>
+  version === 0 ? { $or: [{ version: 0 }, { version: { $exists: false } }] } : { version };
 
 export type TaskSortField = 'createdAt' | 'id' | 'totalSize' | 'processingTimeSeconds' | 'updatedAt';
 
@@ -78,14 +85,30 @@ export class TaskStore {
   }
 
   /**
-   * Applies `changes` when the task still matches `expect` (e.g. a status), and returns the task as it is after.
-   * Null when the task is gone or did not match.
+   * One versioned write: `decide` sees the task as stored and returns the changes to make, or null to leave it. The
+   * write is conditional on the version `decide` saw and raises it by one, so concurrent writers never interleave a
+   * stale decision and every stored state has a version no earlier state had (given an atomic conditional update:
+   * MongoDB's, or FerretDB's within one connection). `guess` (e.g. the cached state) saves the first read; when it
+   * turns out stale, the task is read again and `decide` asked again.
+   * Returns the task as stored after the write; null when it is gone or `decide` declined on its stored state.
    */
-  async update(id: string, changes: Partial<Omit<Task, 'id'>>, expect: Partial<Pick<Task, 'status' | 'attempts'>> = {}): Promise<Task | null> {
-    const filter: Filter<TaskDocument> = { _id: id, ...expect };
-    const result = await this.tasks.updateOne(filter, { $set: changes });
-    if (result.matchedCount === 0) return null;
-    return this.get(id);
+  async change(id: string, decide: (task: Task) => Partial<Omit<Task, 'id' | 'version'>> | null, guess?: () => Task | undefined): Promise<Task | null> {
+    let base = guess?.();
+    let current = base ?? (await this.get(id));
+    for (let tries = 0; tries < MAX_WRITE_CONFLICTS; tries++) {
+      if (!current) return null;
+      const changes = decide(current);
+      if (changes) {
+        const version = current.version + 1;
+        const result = await this.tasks.updateOne({ _id: id, ...versionIs(current.version) }, { $set: { ...changes, version } });
+        if (result.matchedCount === 1) return { ...current, ...changes, version };
+      } else if (current !== base) {
+        return null;
+      }
+      current = await this.get(id);
+      base = undefined;
+    }
+    throw new Error(`task ${id}: changed by others ${MAX_WRITE_CONFLICTS} times in a row during one write`);
   }
 
   async delete(id: string): Promise<boolean> {

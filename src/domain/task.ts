@@ -66,6 +66,11 @@ export interface Task {
   error: TaskError | null;
   /** How many times a worker has started this task (a crashed worker's run counts). */
   attempts: number;
+  /**
+   * Raised by one with every stored change, by whichever process writes it (a conditional write on the version it
+   * read). A state with a lower version is older, whatever the clock or the order it arrives in.
+   */
+  version: number;
 }
 
 export const isFinished = (status: TaskStatus) => status === 'completed' || status === 'failed';

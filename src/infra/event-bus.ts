@@ -42,6 +42,70 @@ interface StoredEvent {
 const COLLECTION = 'events';
 const CAPPED_BYTES = 16 * 1024 * 1024;
 
+/**
+ * Appends this process's events to the collection strictly in the order they were published, even when publishers
+ * do not wait for each other (concurrent insertOne calls would race over the pool's connections): one write at a
+ * time, each taking everything published meanwhile as one ordered insertMany.
+ */
+class OrderedOutbox {
+  private waiting: { event: StoredEvent; done: (error?: unknown) => void }[] = [];
+  private writing = false;
+
+  constructor(private readonly events: Collection<StoredEvent>) {}
+
+  append(event: StoredEvent): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ event, done: (error) => (error === undefined ? resolve() : reject(error)) });
+      if (!this.writing) void this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    this.writing = true;
+    while (this.waiting.length > 0) {
+      const batch = this.waiting.splice(0);
+      let failure: unknown;
+      try {
+        await this.events.insertMany(batch.map((entry) => entry.event), { ordered: true });
+      } catch (error) {
+        failure = error ?? new Error('event insert failed');
+      }
+      for (const entry of batch) entry.done(failure);
+    }
+    this.writing = false;
+  }
+}
+
+/**
+ * Seconds by which a resumed tail reaches back. ObjectIds of different processes do not follow insertion order (an id
+ * is made before its insert, and ids of one second are ordered by a per-process random part), so resuming after the
+ * last id seen would skip some events and repeat others: the tail resumes a little earlier and drops the repeats.
+ */
+const RESUME_OVERLAP_S = 10;
+
+/** Ids of the events delivered within the resume overlap (and a little more), to deliver each event once. */
+class DeliveredEvents {
+  private readonly seen = new Map<string, number>();
+  private newestSeconds = 0;
+
+  /** False when the event was delivered already. */
+  admit(id: ObjectId): boolean {
+    const key = id.toHexString();
+    if (this.seen.has(key)) return false;
+    const seconds = id.getTimestamp().getTime() / 1000;
+    this.seen.set(key, seconds);
+    if (seconds > this.newestSeconds) {
+      this.newestSeconds = seconds;
+      for (const [k, at] of this.seen) if (at < seconds - 2 * RESUME_OVERLAP_S) this.seen.delete(k);
+    }
+    return true;
+  }
+
+  resumePoint(): ObjectId {
+    return ObjectId.createFromTime(Math.max(0, this.newestSeconds - RESUME_OVERLAP_S));
+  }
+}
+
 /** The cross-process bus: local delivery at once, remote delivery through a tailable cursor on a capped collection. */
 export async function createMongoEventBus<Topics extends Record<string, unknown>>(
   db: Db,
@@ -58,18 +122,22 @@ export async function createMongoEventBus<Topics extends Record<string, unknown>
     }
   }
   const events: Collection<StoredEvent> = db.collection(COLLECTION);
+  const delivered = new DeliveredEvents();
+  // What is already there is history, not news: remembered as delivered so the resume overlap does not replay it.
   const newest = await events.find({}).sort({ _id: -1 }).limit(1).toArray();
-  let lastSeen = newest[0]?._id ?? ObjectId.createFromTime(0);
+  if (newest[0]) {
+    const recent = events.find({ _id: { $gte: ObjectId.createFromTime(newest[0]._id.getTimestamp().getTime() / 1000 - RESUME_OVERLAP_S) } }).project({ _id: 1 });
+    for await (const { _id } of recent) delivered.admit(_id as ObjectId);
+  }
   let closed = false;
 
   const tail = async () => {
     while (!closed) {
-      const cursor = events.find({ _id: { $gt: lastSeen } }, { tailable: true, awaitData: true, maxAwaitTimeMS: 250 });
+      const cursor = events.find({ _id: { $gt: delivered.resumePoint() } }, { tailable: true, awaitData: true, maxAwaitTimeMS: 250 });
       try {
         for await (const event of cursor) {
           if (closed) break;
-          lastSeen = event._id;
-          if (event.origin === origin) continue;
+          if (!delivered.admit(event._id) || event.origin === origin) continue;
           await local.publish(event.topic as keyof Topics & string, event.payload as Topics[keyof Topics & string]);
         }
       } catch (error) {
@@ -82,10 +150,12 @@ export async function createMongoEventBus<Topics extends Record<string, unknown>
   };
   const tailing = tail();
 
+  const outbox = new OrderedOutbox(events);
+
   return {
     async publish(topic, payload) {
       await local.publish(topic, payload);
-      await events.insertOne({ _id: new ObjectId(), origin, topic, payload });
+      await outbox.append({ _id: new ObjectId(), origin, topic, payload });
     },
     subscribe: local.subscribe,
     async close() {

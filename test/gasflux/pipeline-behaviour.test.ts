@@ -9,7 +9,7 @@ import { processFlight } from '../../src/gasflux/pipeline.ts';
 import { analyseFile } from '../../src/gasflux/analyse.ts';
 import { GasfluxError } from '../../src/gasflux/errors.ts';
 import { fitVariogram } from '../../src/gasflux/stages/variogram.ts';
-import type { GasfluxProgress } from '../../src/gasflux/progress.ts';
+import { ProgressTracker, type GasfluxProgress } from '../../src/gasflux/progress.ts';
 import type { CellValue, RawTable } from '../../src/gasflux/table.ts';
 import {
   briggsSigmas,
@@ -119,6 +119,18 @@ describe('failures inside the pipeline name the stage, the code and the reason',
 });
 
 describe('progress', () => {
+  test("a stage's end counts once: the next stage's start is not behind it", () => {
+    const seen: number[] = [];
+    const tracker = new ProgressTracker(14, (p) => seen.push(p.fraction));
+    tracker.begin('input');
+    tracker.end();
+    tracker.begin('validation');
+    tracker.advance(0.5);
+    tracker.end();
+    tracker.begin('course');
+    assert.deepEqual(seen, [0, 1 / 14, 1 / 14, 1.5 / 14, 2 / 14, 2 / 14]);
+  });
+
   test('reports every stage in order with steps that only grow and end at the total', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gasflux-progress-'));
     try {
@@ -148,6 +160,11 @@ describe('progress', () => {
       events.forEach((e, i) => i > 0 && assert.ok(e.completedSteps >= events[i - 1].completedSteps));
       assert.equal(events.at(-1)!.completedSteps, total);
       assert.ok(events.some((e) => e.stage === 'kriging' && e.stageFraction > 0 && e.stageFraction < 1), 'kriging reports progress within the stage');
+      // Every event, not only those a throttled consumer happens to keep: the share done never goes back.
+      const fractions = events.map((e) => e.fraction);
+      fractions.forEach((f, i) => i > 0 && assert.ok(f >= fractions[i - 1], `fraction went from ${fractions[i - 1]} to ${f} at event ${i} (${events[i].stage})`));
+      assert.equal(fractions[0], 0);
+      assert.equal(fractions.at(-1), 1);
       const vars = JSON.parse(readFileSync(outcome.files.find((f) => f.type === 'output_vars')!.path, 'utf8'));
       assert.equal(vars.physics, 'corrected');
       assert.deepEqual(vars.transect_range, outcome.result.transectRange);

@@ -28,6 +28,8 @@ export function taskData(task: Task, config: Pick<AppConfig, 'debug'>): Data {
     created_at: epochSeconds(task.createdAt),
     updated_at: epochSeconds(task.updatedAt),
     priority: task.priority,
+    // Not in the document: raised with every change, so a poller can drop an answer older than one it has.
+    version: task.version,
   };
   if (task.status === 'processing') {
     const p = task.progress;
@@ -65,6 +67,7 @@ const taskSchema = Type.Object(
     created_at: Type.Number(),
     updated_at: Type.Number({ description: 'Seconds since the epoch' }),
     priority: Type.Union(TASK_PRIORITIES.map((p) => Type.Literal(p))),
+    version: Type.Integer({ description: 'Raised by one with every change of the task: a higher version is a newer state' }),
     progress: Type.Optional(
       Type.Object(
         {
