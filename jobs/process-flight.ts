@@ -70,16 +70,8 @@ async function processFlight(job: Job<ProcessFlightData>, context: ProcessFlight
   const started = Date.now();
   let lastWrite = 0;
   let lastStage = '';
-  let lastTouch = Date.now();
   const writer = new LatestOnlyWriter<TaskProgress>(
-    async (progress) => {
-      await context.tasks.reportProgress(taskId, attempt, progress, STAGE_MESSAGES[progress.stage]?.zh ?? progress.stage);
-      // Keep the job's lock fresh so only a dead worker's job is taken over.
-      if (Date.now() - lastTouch > context.lockLifetimeMs / 4) {
-        lastTouch = Date.now();
-        await job.touch();
-      }
-    },
+    (progress) => context.tasks.reportProgress(taskId, attempt, progress, STAGE_MESSAGES[progress.stage]?.zh ?? progress.stage),
     (error) => log.warn({ err: error }, 'progress update failed'),
   );
 
@@ -104,9 +96,16 @@ async function processFlight(job: Job<ProcessFlightData>, context: ProcessFlight
 
   const inputPath = join(context.uploadFolder, task.input.path);
   const configYaml = task.config ? await readFile(join(context.uploadFolder, task.config.path), 'utf8') : null;
+  // The lock is kept fresh on a clock, not by progress: one step can outlast the lock lifetime on a busy machine, and
+  // only a dead worker's job may be taken over (a second attempt beside a live one would restart the progress).
+  const keepLocked = setInterval(() => {
+    job.touch().catch((error: unknown) => log.warn({ err: error }, 'job lock refresh failed'));
+  }, context.lockLifetimeMs / 4);
   const outcome = await runFluxWorker({ inputPath, configYaml, outputRoot: join(context.outputFolder, taskId) }, (message) => {
     if (message.type === 'progress') onProgress(message);
-  }).catch((error: Error) => ({ type: 'error' as const, expected: false, code: 'INTERNAL_ERROR', stage: 'processing', message: error.message, stack: error.stack ?? null }));
+  })
+    .catch((error: Error) => ({ type: 'error' as const, expected: false, code: 'INTERNAL_ERROR', stage: 'processing', message: error.message, stack: error.stack ?? null }))
+    .finally(() => clearInterval(keepLocked));
   await writer.flush();
 
   if (outcome.type === 'done') {

@@ -3,6 +3,8 @@
  * MONGODB_URI is set, and buildApp on port 0 with its folders in a temporary directory.
  */
 import { after, before } from 'node:test';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -85,6 +87,40 @@ export async function startTestApp(
     dir,
     stop: () => app.stop(),
   };
+}
+
+const mainModule = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
+
+/**
+ * `npm run start:worker` as its own process, working for `api` (same database and folders): jobs only, its events
+ * reaching the API process through the MongoDB event bus. `env` adds or overrides settings.
+ */
+export function startWorkerProcess(api: RunningApp, env: Record<string, string> = {}): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', mainModule, '--role', 'worker'], {
+    env: {
+      ...process.env,
+      GASFLUX_UPLOAD_FOLDER: api.config.uploadFolder,
+      GASFLUX_OUTPUT_FOLDER: api.config.outputFolder,
+      GASFLUX_LOG_FILE: '',
+      GASFLUX_JOB_LOCK_LIFETIME: '6',
+      MONGODB_URI: api.config.mongodbUri!,
+      MONGODB_DB: api.config.mongodbDb,
+      WIS2_BROKER_URL: 'none',
+      WIS2_DATA_FOLDER: api.config.wis2.dataFolder,
+      WIS2_SECRET_KEY_FILE: api.config.wis2.secretKeyFile,
+      GASFLUX_DATABASE_FOLDER: join(api.dir, 'database'),
+      ...env,
+    },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+}
+
+/** Stops a process started by startWorkerProcess (SIGTERM: running jobs finish first) and waits for it. */
+export async function stopProcess(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  child.kill(signal);
+  return exited;
 }
 
 /** Drops a test database (FerretDB keeps memory databases until it stops; a real MongoDB keeps them forever). */

@@ -4,24 +4,14 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, readdirSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
-import { eventually, startTestApp, startTestDatabase, type RunningApp, type TestDatabase } from '../helpers/app-harness.ts';
+import { eventually, startTestApp, startTestDatabase, startWorkerProcess, type RunningApp, type TestDatabase } from '../helpers/app-harness.ts';
 import { syntheticFlight } from '../helpers/synthetic-flight.ts';
 import { tableToWorkbookBuffer } from '../helpers/table-files.ts';
 import type { Task } from '../../src/domain/task.ts';
-
-const mainModule = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
-
-function startWorkerProcess(env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', mainModule, '--role', 'worker'], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-}
 
 async function queueFlight(running: RunningApp, rows: number): Promise<Task> {
   const { tasks } = running.app.services();
@@ -46,19 +36,15 @@ describe('crash recovery and restarts', () => {
     // The API role only enqueues; the work happens in separate worker processes sharing its folders.
     const api = await startTestApp(database, { role: 'api', dbName, env: { GASFLUX_JOB_LOCK_LIFETIME: '3' } });
     const workerEnv = {
-      GASFLUX_UPLOAD_FOLDER: api.config.uploadFolder,
-      GASFLUX_OUTPUT_FOLDER: api.config.outputFolder,
       GASFLUX_LOG_FILE: join(api.dir, 'logs', 'worker.log'),
       GASFLUX_LOG_LEVEL: 'INFO',
       GASFLUX_JOB_LOCK_LIFETIME: '3',
-      MONGODB_URI: database.uri,
-      MONGODB_DB: dbName,
     };
     const { tasks } = api.app.services();
     // Events from the worker processes reach the API process through the MongoDB event bus.
     const events: Task[] = [];
     const unsubscribe = tasks.subscribe((t) => events.push(t));
-    const first = startWorkerProcess(workerEnv);
+    const first = startWorkerProcess(api, workerEnv);
     let second: ChildProcess | null = null;
     try {
       const task = await queueFlight(api, 10_000);
@@ -69,7 +55,7 @@ describe('crash recovery and restarts', () => {
       assert.equal(interrupted?.status, 'processing');
       assert.equal(interrupted?.attempts, 1);
 
-      second = startWorkerProcess(workerEnv);
+      second = startWorkerProcess(api, workerEnv);
       const done = await eventually(async () => {
         const t = await tasks.get(task.id);
         return t && (t.status === 'completed' || t.status === 'failed') ? t : undefined;
@@ -86,6 +72,11 @@ describe('crash recovery and restarts', () => {
       assert.ok(mine.some((e) => e.status === 'processing' && e.attempts === 1 && e.progress), 'progress events from the first worker');
       assert.ok(mine.some((e) => e.status === 'processing' && e.attempts === 2), 'events from the second worker');
       assert.equal(mine.filter((e) => e.status === 'completed').length, 1);
+      // The second attempt's states are all newer than anything the first wrote, whatever order they arrived in.
+      const firstVersions = mine.filter((e) => e.attempts === 1).map((e) => e.version);
+      const secondVersions = mine.filter((e) => e.attempts === 2).map((e) => e.version);
+      assert.ok(Math.min(...secondVersions) > Math.max(...firstVersions), `attempt 2 from ${Math.min(...secondVersions)}, attempt 1 up to ${Math.max(...firstVersions)}`);
+      assert.equal(done.version, Math.max(...mine.map((e) => e.version)));
       // Every task log line carries the task id.
       const lines = readFileSync(workerEnv.GASFLUX_LOG_FILE, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
       const taskLines = lines.filter((l) => JSON.stringify(l).includes(task.id));
@@ -124,13 +115,8 @@ describe('crash recovery and restarts', () => {
   test('SIGTERM stops a worker gracefully: a running job finishes first', async () => {
     const dbName = `sigterm${randomUUID().slice(0, 8)}`;
     const api = await startTestApp(database, { role: 'api', dbName });
-    const worker = startWorkerProcess({
-      GASFLUX_UPLOAD_FOLDER: api.config.uploadFolder,
-      GASFLUX_OUTPUT_FOLDER: api.config.outputFolder,
-      GASFLUX_LOG_FILE: '',
-      MONGODB_URI: database.uri,
-      MONGODB_DB: dbName,
-    });
+    // The worker's default lock lifetime, not the tests' short one: it must finish the job, not hand it over.
+    const worker = startWorkerProcess(api, { GASFLUX_JOB_LOCK_LIFETIME: '60' });
     try {
       const { tasks } = api.app.services();
       const task = await queueFlight(api, 1000);
