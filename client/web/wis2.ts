@@ -241,14 +241,19 @@ export function initWis2(client: GasFluxClient): Wis2Section {
     );
   }
 
-  /** Shows an outcome at the top (or in its place when `atEnd`, for history), once. */
-  function show(download: Wis2Download, atEnd = false) {
+  /**
+   * Shows an outcome once, in its place: newest first by the time it was recorded. Live events, the history loaded
+   * beside them and the events of different workers can arrive in any order; the feed's order never depends on it.
+   */
+  function show(download: Wis2Download) {
     const key = download.id ?? `${download.subscriptionId}/${download.messageId}/${download.recordedAt}`;
     if (feed.has(key)) return;
     const element = feedRow(download);
+    const recordedAt = Date.parse(download.recordedAt);
+    element.dataset.recordedAt = String(recordedAt);
     feed.set(key, element);
-    if (atEnd) feedBody.append(element);
-    else feedBody.prepend(element);
+    const below = [...feedBody.children].find((row) => Number((row as HTMLElement).dataset.recordedAt) < recordedAt);
+    feedBody.insertBefore(element, below ?? null);
     while (feedBody.children.length > MAX_FEED) {
       const last = feedBody.lastElementChild as HTMLTableRowElement;
       for (const [k, v] of feed) if (v === last) feed.delete(k);
@@ -261,7 +266,7 @@ export function initWis2(client: GasFluxClient): Wis2Section {
     async (signal) => {
       const events = client.wis2.followDownloads();
       void client.wis2.downloads({ first: 20 }).then(
-        (history) => history.edges.forEach(({ node }) => show(node, true)),
+        (history) => history.edges.forEach(({ node }) => show(node)),
         (failure) => showError(error, `Could not load the download history: ${errorText(failure)}`),
       );
       for await (const download of events) {

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { startTestApp, startTestDatabase, eventually, type RunningApp, type TestDatabase } from '../helpers/app-harness.ts';
+import { loadCpu } from '../helpers/cpu-load.ts';
 import { syntheticFlight } from '../helpers/synthetic-flight.ts';
 import { tableToWorkbookBuffer } from '../helpers/table-files.ts';
 import { collect, CSRF_HEADER, expectData, graphqlUpload, wsClient } from './graphql-test-client.ts';
@@ -50,6 +51,9 @@ describe('the documented workflow over GraphQL', () => {
   });
 
   test('upload, follow over graphql-ws until completed, download a result, delete: the REST example client, in GraphQL', async (t) => {
+    // On a busy machine, as CI is: the order of the live states must not depend on timing.
+    const load = loadCpu(60_000);
+    t.after(() => load.stop());
     // 1. Upload the flight and its config as a GraphQL multipart request.
     const uploaded = await upload('08_34_01_5m.xlsx', 11, CONFIG_YAML);
     const id = uploaded.task.id;

@@ -14,6 +14,7 @@ import { randomUUID } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { eventually, useTestApp } from '../helpers/app-harness.ts';
+import { loadCpu } from '../helpers/cpu-load.ts';
 import { launchChromium, needsChromium } from '../helpers/browser.ts';
 import { gasfluxDataDir } from '../helpers/shared-data.ts';
 import { syntheticFlight } from '../helpers/synthetic-flight.ts';
@@ -141,6 +142,9 @@ describe('the web page at /', { skip: needsChromium() }, () => {
   });
 
   test('a flight uploaded through the page is followed live to 100 %, with result links and the report inline', { timeout: 120_000 }, async (t) => {
+    // On a busy machine, as CI is: the order of what the page shows must not depend on timing.
+    const load = loadCpu(120_000);
+    t.after(() => load.stop());
     await page.goto(`${testApp().url}/`);
     await page.locator('html[data-ready="true"]').waitFor({ state: 'attached' });
     await shot('upload');
