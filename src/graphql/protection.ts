@@ -8,13 +8,15 @@ import { isMultipart } from './streaming-uploads.js';
 
 /** The header browsers cannot send cross-site without a CORS preflight. Yoga's own CSRF plugin uses the same name. */
 export const CSRF_HEADER = 'x-graphql-yoga-csrf';
+/** Any of these will do (any value): Yoga's, and Apollo Server's two (what apollo-upload-client users are told to send). */
+export const CSRF_HEADERS = [CSRF_HEADER, 'apollo-require-preflight', 'x-apollo-operation-name'] as const;
 
 /** Content types a browser form can send cross-site without a preflight. */
 const SIMPLE_CONTENT_TYPES = ['application/x-www-form-urlencoded', 'multipart/form-data', 'text/plain'];
 
 /**
  * CSRF prevention (as Apollo and Yoga do it): a request that a cross-site page could send without a CORS preflight
- * (a GET, or a POST with a form-like or no content type, e.g. a multipart upload) must carry the CSRF header.
+ * (a GET, or a POST with a form-like or no content type, e.g. a multipart upload) must carry one of the CSRF headers.
  * JSON POSTs are preflighted by browsers and pass as they are.
  */
 export function useCsrfPrevention(message: (request: Request) => string): Plugin {
@@ -23,8 +25,8 @@ export function useCsrfPrevention(message: (request: Request) => string): Plugin
       if (request.method === 'OPTIONS') return;
       const contentType = (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
       const preflighted = request.method === 'POST' && contentType !== '' && !SIMPLE_CONTENT_TYPES.includes(contentType);
-      if (preflighted || request.headers.get(CSRF_HEADER)) return;
-      const body = { errors: [{ message: message(request), extensions: { code: 'CSRF_HEADER_REQUIRED', header: CSRF_HEADER } }] };
+      if (preflighted || CSRF_HEADERS.some((name) => request.headers.has(name))) return;
+      const body = { errors: [{ message: message(request), extensions: { code: 'CSRF_HEADER_REQUIRED', header: CSRF_HEADER, accepted: CSRF_HEADERS } }] };
       endResponse(new fetchAPI.Response(JSON.stringify(body), { status: 403, headers: { 'content-type': 'application/graphql-response+json; charset=utf-8' } }));
     },
   };

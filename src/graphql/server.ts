@@ -78,7 +78,9 @@ export function createGraphqlServer(services: AppServices): GraphqlServer {
     },
     plugins: [
       useCsrfPrevention((request) =>
-        language(request) === 'en' ? `Required CSRF header ${CSRF_HEADER} not present` : `缺少必需的 CSRF 请求头 ${CSRF_HEADER}`,
+        language(request) === 'en'
+          ? `Required CSRF header ${CSRF_HEADER} (or apollo-require-preflight) not present`
+          : `缺少必需的 CSRF 请求头 ${CSRF_HEADER}(或 apollo-require-preflight)`,
       ),
       useBodyLimit(MAX_OPERATION_BODY_BYTES),
       useStreamingUploads({

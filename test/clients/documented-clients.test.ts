@@ -9,6 +9,8 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { useTestApp } from '../helpers/app-harness.ts';
+import { STAGE_MESSAGES } from '../../src/domain/stage-names.ts';
+import { TASK_MESSAGES } from '../../src/domain/task-service.ts';
 import { syntheticFlight } from '../helpers/synthetic-flight.ts';
 import { tableToWorkbookBuffer } from '../helpers/table-files.ts';
 import {
@@ -103,7 +105,15 @@ describe('the documented example clients work unchanged against the service', ()
       assert.equal(lines(out)[0], 'API Status: healthy', run.transcript);
       assert.ok(lines(out).includes('Uploading data.xlsx...'), run.transcript);
       const [, taskId] = theLine(out, new RegExp(`^任务已创建: (${UUID})$`), run.transcript);
-      assert.ok(lines(out).some((line) => /^Status: completed - \S/.test(line)), run.transcript);
+      // Each poll prints what the task is doing (its message), not the envelope's "任务查询成功".
+      const polls = lines(out).filter((line) => line.startsWith('Status: '));
+      assert.equal(polls.at(-1), 'Status: completed - 处理完成成功', run.transcript);
+      assert.ok(polls.length >= 2, `polled before the task was done\n${run.transcript}`);
+      const doing = new Set([TASK_MESSAGES.queued, TASK_MESSAGES.started, ...Object.values(STAGE_MESSAGES).map((m) => m.zh)]);
+      for (const poll of polls.slice(0, -1)) {
+        const [, status, text] = poll.match(/^Status: (pending|processing) - (.*)$/) ?? [];
+        assert.ok(status && doing.has(text), `a stage message while ${status ?? 'unfinished'}: '${poll}'\n${run.transcript}`);
+      }
       assert.ok(lines(out).includes('Processing completed! Results saved to ./gasflux_results'), run.transcript);
       assert.equal(lines(out).at(-2), '处理完成成功!', run.transcript);
       assert.ok(!lines(out).some((line) => line.startsWith('Error:')), run.transcript);

@@ -189,6 +189,16 @@ describe('uploadFlight refusals, upload limits and the protections of /graphql',
       assert.deepEqual(filesUnder(running.config.uploadFolder), before);
     });
 
+    test('an upload sent as apollo-upload-client users are told to (apollo-require-preflight) is accepted, as is x-apollo-operation-name', async () => {
+      for (const header of ['apollo-require-preflight', 'x-apollo-operation-name']) {
+        const response = await uploadWith([data(`${header}.xlsx`, flight)], { [header]: 'true' });
+        assert.equal(response.status, 200, `${header}: ${JSON.stringify(response.body)}`);
+        assert.equal(response.body.data?.uploadFlight?.__typename, 'UploadFlightSuccess', header);
+      }
+      const refused = await uploadWith([data('none.xlsx', flight)], { 'accept-language': 'en' });
+      assert.match(refused.body.errors?.[0]?.message ?? '', /x-graphql-yoga-csrf \(or apollo-require-preflight\)/);
+    });
+
     test('a GET query or a form-encoded POST needs the CSRF header; a JSON POST (always preflighted) does not', async () => {
       const query = encodeURIComponent('{ health { status } }');
       assert.equal((await fetch(`${running.url}/graphql?query=${query}`)).status, 403);

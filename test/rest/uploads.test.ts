@@ -156,7 +156,7 @@ describe('POST /upload with the default 100 MB limit', () => {
     assert.equal(accepted.status, 202);
     const { last } = await pollTask(app.url, accepted.json.job_id, (t) => t.status === 'failed' || t.status === 'completed');
     assert.equal(last.status, 'failed');
-    assert.equal(last.message, '任务查询成功');
+    assert.equal(last.message, '处理失败');
     assert.equal(last.data.message, '处理失败');
     assert.match(last.data.error, /^处理失败: /);
     assert.equal(last.error, last.data.error, 'the failed-task example has `error` at the top level');

@@ -54,7 +54,8 @@ describe('the documented workflow over REST: upload, follow, download, update, l
     const processing = seen.filter((s) => s.status === 'processing' && s.progress?.stage !== 'starting');
     assert.ok(processing.length > 0, `progress was seen while processing (saw ${seen.map((s) => s.status).join(',')})`);
     for (const answer of processing) {
-      assert.equal(answer.message, '任务查询成功');
+      assert.equal(answer.message, answer.data.message, "the top-level message is the task's, as the documented clients print it");
+      assert.equal(answer.response_message, '任务查询成功', "the envelope's own text stays available");
       assert.deepEqual(Object.keys(answer.data.progress).sort(), ['completed_steps', 'estimated_time_remaining', 'gas', 'percent', 'stage', 'total_steps']);
       assert.equal(typeof answer.data.progress.stage, 'string');
       assert.ok(answer.data.progress.completed_steps <= answer.data.progress.total_steps);
@@ -64,7 +65,8 @@ describe('the documented workflow over REST: upload, follow, download, update, l
 
     assert.equal(last.status, 'completed', JSON.stringify(last.data));
     assert.equal(last.code, 200);
-    assert.equal(last.message, '任务查询成功');
+    assert.equal(last.message, '处理完成成功');
+    assert.equal(last.response_message, '任务查询成功');
     const data = last.data;
     assert.equal(data.task_id, jobId);
     assert.equal(data.message, '处理完成成功');
@@ -142,19 +144,24 @@ describe('the documented workflow over REST: upload, follow, download, update, l
     assert.equal(last.data.results.length, 6);
   });
 
-  test('GET /task answers 404 "任务未找到" for an unknown id and 400 for one that is not a UUID, both naming the id', async () => {
+  test('GET, PUT and DELETE /task answer 404 "任务未找到" naming the id for an unknown id, the document\'s own example ids included', async () => {
     const unknown = await getJson(app.url, `/task/${UNKNOWN_ID}`);
     assert.equal(unknown.status, 404);
     assert.equal(unknown.json.code, 404);
     assert.equal(unknown.json.message, '任务未找到');
     assert.deepEqual(unknown.json.data, { task_id: UNKNOWN_ID });
     assert.equal(unknown.json.error, '任务未找到');
-    const malformed = await getJson(app.url, '/task/not-a-task', { headers: { 'accept-language': 'en' } });
-    assert.equal(malformed.status, 400);
-    assert.equal(malformed.json.message, 'Invalid task id format');
-    assert.deepEqual(malformed.json.data, { task_id: 'not-a-task' });
-    const zh = await getJson(app.url, '/task/abc123-def456-ghi789');
-    assert.equal(zh.json.message, '无效的任务 ID 格式');
+    const english = await getJson(app.url, '/task/invalid-task-id', { headers: { 'accept-language': 'en' } });
+    assert.equal(english.status, 404);
+    assert.equal(english.json.message, 'Task not found');
+    assert.deepEqual(english.json.data, { task_id: 'invalid-task-id' });
+    for (const [method, body] of [['GET', undefined], ['PUT', '{"status":"failed"}'], ['DELETE', undefined]] as const) {
+      const response = await fetch(`${app.url}/task/abc123-def456-ghi789`, { method, body, headers: body ? { 'content-type': 'application/json' } : {} });
+      const json = await response.json();
+      assert.equal(response.status, 404, method);
+      assert.equal(json.message, '任务未找到', method);
+      assert.deepEqual(json.data, { task_id: 'abc123-def456-ghi789' }, method);
+    }
   });
 
   test('PUT /task updates message and priority ("任务更新成功" with task_info) and refuses bad bodies as documented', async () => {
@@ -195,7 +202,7 @@ describe('the documented workflow over REST: upload, follow, download, update, l
     const missing = await put(app.url, UNKNOWN_ID, { message: 'x' });
     assert.equal(missing.status, 404);
     assert.deepEqual(missing.json.data, { task_id: UNKNOWN_ID });
-    assert.equal((await put(app.url, 'nope', { message: 'x' })).status, 400);
+    assert.equal((await put(app.url, 'nope', { message: 'x' })).status, 404, 'an id that is no UUID names no task');
     const huge = await put(app.url, id, { message: 'x'.repeat(100 * 1024) });
     assert.equal(huge.status, 413);
     assert.equal((await getJson(app.url, `/task/${id}`)).json.data.status, 'completed', 'nothing changed');

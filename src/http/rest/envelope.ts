@@ -12,8 +12,12 @@ export type Data = Record<string, unknown>;
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 
-export function envelopeBody(code: number, text: string, data: Data = {}, options: { error?: boolean } = {}): Data {
-  const body: Data = { code, message: text, data };
+/**
+ * `dataMessage`: data's own `message` takes the top level (GET /task: the documented clients print
+ * `status['message']` as what the task is doing); the envelope's text then moves to `response_message`.
+ */
+export function envelopeBody(code: number, text: string, data: Data = {}, options: { error?: boolean; dataMessage?: boolean } = {}): Data {
+  const body: Data = options.dataMessage && typeof data.message === 'string' ? { code, message: data.message, response_message: text, data } : { code, message: text, data };
   for (const [key, value] of Object.entries(data)) if (!(key in body)) body[key] = value;
   if ((options.error ?? code >= 400) && !('error' in body)) body.error = text;
   return body;
@@ -29,9 +33,9 @@ export function reply(
   code: number,
   key: MessageKey,
   data: Data = {},
-  options: { params?: Record<string, string>; headers?: Record<string, string> } = {},
+  options: { params?: Record<string, string>; headers?: Record<string, string>; dataMessage?: boolean } = {},
 ): Response {
-  return jsonResponse(code, envelopeBody(code, message(call.lang, key, options.params), data), options.headers);
+  return jsonResponse(code, envelopeBody(code, message(call.lang, key, options.params), data, { dataMessage: options.dataMessage }), options.headers);
 }
 
 /** An envelope with a message already worded (e.g. a health issue chosen by language). */

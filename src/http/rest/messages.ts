@@ -44,7 +44,6 @@ export const MESSAGES = {
   },
   upload_malformed: { zh: '无法解析 multipart/form-data 请求体。', en: 'The multipart/form-data body could not be parsed.' },
   upload_config_too_large: { zh: '配置文件过大。', en: 'The config file is too large.' },
-  task_bad_id: { zh: '无效的任务 ID 格式', en: 'Invalid task id format' },
   body_too_large: { zh: '请求体过大', en: 'The request body is too large' },
   not_found: { zh: '请求的资源不存在', en: 'Not found' },
   method_not_allowed: { zh: '不允许的请求方法', en: 'Method not allowed' },

@@ -114,9 +114,12 @@ const updateBody = Type.Object(
   { additionalProperties: true },
 );
 
-/** 400 for an id that is not a UUID (it could never name a task). */
-function badId(call: RestCall, taskId: string) {
-  return isTaskId(taskId) ? null : reply(call, 400, 'task_bad_id', { task_id: taskId });
+/**
+ * 404 at once for an id that is not a UUID: it could never name a task, and the document answers its own example ids
+ * (`abc123-def456-ghi789`) with "任务未找到".
+ */
+function unknownId(call: RestCall, taskId: string) {
+  return isTaskId(taskId) ? null : reply(call, 404, 'task_not_found', { task_id: taskId });
 }
 
 const MAX_JSON_BYTES = 64 * 1024;
@@ -134,11 +137,11 @@ export const taskRoutes: RestArea = (services) => [
     },
     async handle(call) {
       const taskId = call.params.task_id;
-      const invalid = badId(call, taskId);
-      if (invalid) return invalid;
+      const unknown = unknownId(call, taskId);
+      if (unknown) return unknown;
       const task = await services.tasks.get(taskId);
       if (!task) return reply(call, 404, 'task_not_found', { task_id: taskId });
-      return reply(call, 200, 'task_ok', taskData(task, services.config));
+      return reply(call, 200, 'task_ok', taskData(task, services.config), { dataMessage: true });
     },
   },
   {
@@ -165,8 +168,8 @@ export const taskRoutes: RestArea = (services) => [
     },
     async handle(call) {
       const taskId = call.params.task_id;
-      const invalid = badId(call, taskId);
-      if (invalid) return invalid;
+      const unknown = unknownId(call, taskId);
+      if (unknown) return unknown;
       const body = await readBody(call.req, MAX_JSON_BYTES);
       if (!body.ok) return reply(call, 413, 'body_too_large', {}, { headers: { connection: 'close' } });
       let input: unknown;
@@ -224,8 +227,8 @@ export const taskRoutes: RestArea = (services) => [
     },
     async handle(call) {
       const taskId = call.params.task_id;
-      const invalid = badId(call, taskId);
-      if (invalid) return invalid;
+      const unknown = unknownId(call, taskId);
+      if (unknown) return unknown;
       const result = await services.tasks.delete(taskId);
       if (!result.ok) {
         switch (result.reason) {
