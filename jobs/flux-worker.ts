@@ -5,6 +5,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { analyseFile } from '../src/gasflux/analyse.js';
 import { GasfluxError } from '../src/gasflux/errors.js';
+import { summariseFlux, type FluxSummary } from '../src/gasflux/output/flux-summary.js';
 
 export interface FluxWorkerInput {
   inputPath: string;
@@ -14,7 +15,7 @@ export interface FluxWorkerInput {
 
 export type FluxWorkerMessage =
   | { type: 'progress'; stage: string; gas: string | null; completedSteps: number; totalSteps: number; fraction: number }
-  | { type: 'done'; runDirectory: string; files: { name: string; path: string; size: number; type: string; gas: string | null }[]; volumes: Record<string, number> }
+  | { type: 'done'; runDirectory: string; files: { name: string; path: string; size: number; type: string; gas: string | null }[]; flux: FluxSummary }
   | { type: 'error'; expected: boolean; code: string; stage: string; message: string; stack: string | null };
 
 const input = workerData as FluxWorkerInput;
@@ -30,7 +31,7 @@ try {
     type: 'done',
     runDirectory: outcome.runDirectory,
     files: outcome.files.map((f) => ({ name: f.name, path: f.path, size: f.size, type: f.type, gas: f.gas ?? null })),
-    volumes: Object.fromEntries(outcome.result.gases.map((g) => [g.gas, g.volume])),
+    flux: summariseFlux(outcome.result),
   });
 } catch (error) {
   if (error instanceof GasfluxError) {

@@ -6,6 +6,7 @@ import type { Logger } from '../src/logger.js';
 import type { TaskService } from '../src/domain/task-service.js';
 import type { ResultType, TaskProgress, TaskResultFile } from '../src/domain/task.js';
 import { apiStageName, STAGE_MESSAGES } from '../src/domain/stage-names.js';
+import { failureText } from '../src/domain/task-wording.js';
 import { runFluxWorker } from './run-flux-worker.js';
 import { LatestOnlyWriter } from './latest-only-writer.js';
 
@@ -117,11 +118,11 @@ async function processFlight(job: Job<ProcessFlightData>, context: ProcessFlight
       gas: f.gas,
     }));
     const runDirectory = relative(context.outputFolder, outcome.runDirectory).split('\\').join('/');
-    const completed = await context.tasks.complete(taskId, attempt, runDirectory, results);
-    if (completed) log.info({ volumes_kg_h: outcome.volumes }, 'flux results');
+    const completed = await context.tasks.complete(taskId, attempt, runDirectory, results, outcome.flux);
+    if (completed) log.info({ volumes_kg_h: Object.fromEntries(outcome.flux.gases.map((g) => [g.gas, g.fluxKgPerHour])) }, 'flux results');
   } else {
     await context.tasks.fail(taskId, attempt, {
-      message: `处理失败: ${outcome.message}`,
+      message: failureText(outcome.message),
       stage: outcome.expected ? apiStageName(outcome.stage) : outcome.stage,
       errorCode: outcome.code,
       traceback: outcome.stack,

@@ -2,7 +2,7 @@
 import type { ReportStatusFilter, SortOrder, TaskSortField, TaskStatus } from '../generated/graphql.js';
 import { limit, list, oneOf, printJson, str, type Command } from './command.js';
 import { CliFailure, EXIT, usage } from './exit.js';
-import { bytes, seconds, table, taskProgress, when } from './format.js';
+import { bytes, fluxLine, seconds, table, taskProgress, when } from './format.js';
 
 const TASK_STATUSES = ['pending', 'processing', 'completed', 'failed'] as const satisfies readonly TaskStatus[];
 const REPORT_STATUSES = ['completed', 'failed'] as const satisfies readonly ReportStatusFilter[];
@@ -97,6 +97,7 @@ Exits 0 unless the task does not exist (1).`,
       ['finished', when(t.finishedAt)],
       ['time', seconds(t.processingTimeSeconds)],
       ...(t.error ? [['error', `[${t.error.stage}/${t.error.errorCode}] ${t.error.message}`]] : []),
+      ...(fluxLine(t) ? [['flux', fluxLine(t)!]] : []),
       ...t.results.map((r) => ['result', `${r.name} (${r.type}${r.gas ? ` ${r.gas}` : ''}, ${bytes(r.size)}) ${ctx.client.resultUrl(r)}`]),
     ];
     ctx.io.out(`${table(['task', t.id], rows)}\n`);

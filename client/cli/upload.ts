@@ -13,7 +13,7 @@ import type { TaskPriority } from '../generated/graphql.js';
 import { isNewerTask, type ResultFile, type Task } from '../sdk.js';
 import { oneOf, str, type Command, type Context } from './command.js';
 import { CliFailure, EXIT, unreachableReason, usage } from './exit.js';
-import { bytes } from './format.js';
+import { bytes, fluxLine } from './format.js';
 import { ProgressView } from './progress.js';
 
 const PRIORITIES = ['high', 'normal', 'low'] as const satisfies readonly TaskPriority[];
@@ -148,8 +148,11 @@ printed. A failed task prints "error [<stage>/<errorCode>]: <message>" on stderr
       saved.push({ name: file.name, type: file.type, gas: file.gas, size: file.size, path: local });
       if (!ctx.json) ctx.io.out(`saved ${local} (${file.type}${file.gas ? ` ${file.gas}` : ''}, ${bytes(file.size)})\n`);
     }
-    if (ctx.json) event({ event: 'completed', taskId: finished.id, processingTimeSeconds: finished.processingTimeSeconds, files: saved });
-    else ctx.io.out(`completed in ${finished.processingTimeSeconds?.toFixed(1) ?? '?'} s: ${saved.length} files in ${dir}\n`);
+    if (ctx.json) event({ event: 'completed', taskId: finished.id, processingTimeSeconds: finished.processingTimeSeconds, flux: finished.flux, files: saved });
+    else {
+      const flux = fluxLine(finished);
+      ctx.io.out(`completed in ${finished.processingTimeSeconds?.toFixed(1) ?? '?'} s: ${flux ? `${flux}; ` : ''}${saved.length} files in ${dir}\n`);
+    }
     return EXIT.OK;
   },
 };

@@ -38,6 +38,29 @@ export const TaskFieldsFragment = graphql(/* GraphQL */ `
     results {
       ...ResultFileFields
     }
+    flux {
+      physics
+      spatial
+      grid {
+        nx
+        ny
+        xCellSizeM
+        yCellSizeM
+      }
+      gases {
+        gas
+        fluxKgPerHour
+        positiveKgPerHour
+        negativeKgPerHour
+        signalPoints
+        backgroundPoints
+      }
+      warnings {
+        code
+        message
+        gas
+      }
+    }
     runDirectory
     totalSize
     error {

@@ -85,6 +85,12 @@ export function formatPercent(value: number | null | undefined): string {
   return `${Math.round(value * 10) / 10} %`;
 }
 
+/** A flux in kg/h to four significant digits, e.g. `5.012 kg/h`. */
+export function formatFlux(kgPerHour: number | null | undefined): string {
+  if (kgPerHour === null || kgPerHour === undefined || !Number.isFinite(kgPerHour)) return '—';
+  return `${kgPerHour.toLocaleString('en', { maximumSignificantDigits: 4 })} kg/h`;
+}
+
 /** The browser's languages as an Accept-Language header, so the service answers in the user's language. */
 export function acceptLanguage(): string {
   const languages = navigator.languages?.length ? navigator.languages : [navigator.language || 'en'];

@@ -5,7 +5,7 @@
  */
 import { isNewerTask, type GasFluxClient, type ResultFile, type Task } from '../sdk.js';
 import { TaskEventsSubscription } from '../operations/task.js';
-import { byId, errorText, formatBytes, formatDuration, formatPercent, h, keepLive, showError } from './dom.js';
+import { byId, errorText, formatBytes, formatDuration, formatFlux, formatPercent, h, keepLive, showError } from './dom.js';
 import type { ReportViewer } from './viewer.js';
 
 const PAGE_SIZE = 25;
@@ -45,10 +45,34 @@ export function initTasks(client: GasFluxClient, viewer: ReportViewer): TasksSec
   const following = new Set<string>();
   let nextCursor: string | null = null;
 
+  /** A bar while the task can still move; a failed one says where it stopped instead of showing a frozen bar. */
+  function progressCell(task: Task, percent: number) {
+    const name = task.inputFileName;
+    if (task.status === 'failed') {
+      return h('td', { class: 'progress', 'data-label': 'Progress' },
+        h('span', { class: 'sub failure' }, task.progress ? `stopped at ${formatPercent(task.progress.percent)}` : 'did not start'));
+    }
+    return h('td', { class: 'progress', 'data-label': 'Progress' },
+      h('progress', { max: 100, value: percent, 'aria-label': `Progress of ${name}` }), h('span', { class: 'percent' }, formatPercent(percent)));
+  }
+
+  /** The per-gas flux of a completed task, with its parts and the physics mode on hover. */
+  function fluxCell(task: Task) {
+    const flux = task.flux;
+    if (!flux || flux.gases.length === 0) return h('td', { class: 'flux', 'data-label': 'Flux' }, '—');
+    const physics = flux.physics === 'corrected' ? 'corrected physics' : 'gasflux 0.2.2 physics';
+    return h('td', { class: 'flux', 'data-label': 'Flux' },
+      h('ul', { class: 'fluxes' }, ...flux.gases.map((gas) =>
+        h('li', { title: `${gas.gas.toUpperCase()}: positive ${formatFlux(gas.positiveKgPerHour)}, negative ${formatFlux(gas.negativeKgPerHour)}; ${physics}, grid ${flux.grid.nx}×${flux.grid.ny}` },
+          h('span', { class: 'gas' }, gas.gas.toUpperCase()), ' ', h('span', { class: 'value' }, formatFlux(gas.fluxKgPerHour))))),
+      flux.warnings.length > 0
+        ? h('span', { class: 'sub warning', title: flux.warnings.map((w) => w.message).join('\n') }, `${flux.warnings.length} warning${flux.warnings.length === 1 ? '' : 's'}`)
+        : null);
+  }
+
   function cells(task: Task): HTMLTableCellElement[] {
     const name = task.inputFileName;
     const percent = shownPercent(task);
-    const progress = h('progress', { max: 100, value: percent, 'aria-label': `Progress of ${name}` });
     const eta = task.status === 'processing' ? formatDuration(task.progress?.estimatedTimeRemaining) : '—';
     return [
       h('td', { class: 'flight', 'data-label': 'Flight' },
@@ -59,8 +83,9 @@ export function initTasks(client: GasFluxClient, viewer: ReportViewer): TasksSec
         task.status === 'failed' && task.error ? h('span', { class: 'sub failure' }, task.error.message) : null),
       h('td', { class: 'stage', 'data-label': 'Stage' }, stageText(task),
         task.progress && task.status === 'processing' ? h('span', { class: 'sub' }, `step ${task.progress.completedSteps} of ${task.progress.totalSteps}`) : null),
-      h('td', { class: 'progress', 'data-label': 'Progress' }, progress, h('span', { class: 'percent' }, formatPercent(percent))),
+      progressCell(task, percent),
       h('td', { class: 'eta', 'data-label': 'ETA' }, eta),
+      fluxCell(task),
       h('td', { class: 'results', 'data-label': 'Results' },
         task.results.length === 0 ? '—' : h('ul', { class: 'links' }, ...task.results.map((file) => h('li', {}, ...resultLinks(task, file))))),
       h('td', { class: 'actions', 'data-label': 'Actions' },

@@ -8,6 +8,8 @@ import { builder, type GraphqlContext } from '../builder.js';
 import { ErrorInterface, TaskNotFoundError, type Problem } from './errors.js';
 import { messages } from '../messages.js';
 import { allTaskEvents, followTask } from '../task-stream.js';
+import { FluxResult } from './flux.js';
+import { taskErrorMessage, taskMessage } from '../../src/domain/task-wording.js';
 import { TASK_PRIORITIES, TASK_STATUSES, isTaskId, type ResultType, type Task as TaskShape, type TaskResultFile } from '../../src/domain/task.js';
 import { MAX_MESSAGE_LENGTH } from '../../src/domain/task-service.js';
 import type { TaskQuery, TaskSortField as StoreSortField } from '../../src/domain/task-store.js';
@@ -79,7 +81,7 @@ export const ResultFile = builder.objectRef<TaskResultFile>('ResultFile').implem
 export const TaskError = builder.objectRef<NonNullable<TaskShape['error']>>('TaskError').implement({
   description: 'Why a task failed (REST: error and error_details).',
   fields: (t) => ({
-    message: t.exposeString('message'),
+    message: t.string({ resolve: (error, _args, context) => taskErrorMessage(error.message, context.language) }),
     stage: t.exposeString('stage'),
     errorCode: t.exposeString('errorCode', { description: 'e.g. `INVALID_DATA_FORMAT`, `CORRUPT_FILE`.' }),
     traceback: t.exposeString('traceback', { nullable: true }),
@@ -91,7 +93,10 @@ export const Task = builder.objectRef<TaskShape>('Task').implement({
   fields: (t) => ({
     id: t.exposeID('id', { description: "The task id (a UUID), the REST API's job_id/task_id." }),
     status: t.expose('status', { type: TaskStatus }),
-    message: t.exposeString('message', { description: 'Human-readable state, as the REST API shows it.' }),
+    message: t.string({
+      description: 'Human-readable state, as the REST API shows it (in English when the request asks for it).',
+      resolve: (task, _args, context) => taskMessage(task.message, context.language),
+    }),
     priority: t.expose('priority', { type: TaskPriority }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
@@ -104,6 +109,7 @@ export const Task = builder.objectRef<TaskShape>('Task').implement({
     reportName: t.exposeString('reportName', { description: 'The data file name without extension, e.g. `08_34_01_5m`.' }),
     progress: t.expose('progress', { type: TaskProgress, nullable: true, description: 'While processing (kept when completed).' }),
     results: t.expose('results', { type: [ResultFile], description: 'Empty until completed.' }),
+    flux: t.expose('flux', { type: FluxResult, nullable: true, description: 'Per-gas flux of the completed run; null until completed.' }),
     runDirectory: t.exposeString('runDirectory', { nullable: true, description: 'Folder of the results, relative to the output folder.' }),
     totalSize: t.exposeFloat('totalSize', { description: 'Bytes of all results.' }),
     error: t.expose('error', { type: TaskError, nullable: true, description: 'When failed.' }),

@@ -8,11 +8,13 @@ import { join, parse } from 'node:path';
 import type { Logger } from '../logger.js';
 import type { EventBus } from '../infra/event-bus.js';
 import type { TaskQuery, TaskStore } from './task-store.js';
+import { TASK_MESSAGES } from './task-wording.js';
 import {
   TASK_PRIORITIES,
   TASK_STATUSES,
   isActive,
   isFinished,
+  type FluxSummary,
   type StoredFile,
   type Task,
   type TaskError,
@@ -22,12 +24,6 @@ import {
   type TaskStatus,
 } from './task.js';
 
-export const TASK_MESSAGES = {
-  queued: '任务已排队,等待处理',
-  started: '开始处理',
-  completed: '处理完成成功',
-  failed: '处理失败',
-} as const;
 
 export interface TaskTopics extends Record<string, unknown> {
   task: Task;
@@ -157,7 +153,7 @@ export class TaskService {
     const task: Task = {
       id: taskId,
       status: 'pending',
-      message: TASK_MESSAGES.queued,
+      message: TASK_MESSAGES.queued.zh,
       priority,
       createdAt: now,
       updatedAt: now,
@@ -169,6 +165,7 @@ export class TaskService {
       reportName: parse(input.originalName).name,
       progress: null,
       results: [],
+      flux: null,
       runDirectory: null,
       totalSize: 0,
       error: null,
@@ -229,13 +226,14 @@ export class TaskService {
         status: 'pending',
         progress: null,
         results: [],
+        flux: null,
         runDirectory: null,
         totalSize: 0,
         error: null,
         startedAt: null,
         finishedAt: null,
         processingTimeSeconds: null,
-        message: (message as string | undefined) ?? TASK_MESSAGES.queued,
+        message: (message as string | undefined) ?? TASK_MESSAGES.queued.zh,
       } satisfies Partial<Task>);
       if (task.status === 'processing') await this.queue.cancel(id);
       await this.queue.enqueue(id, newPriority);
@@ -303,12 +301,13 @@ export class TaskService {
         ? null
         : {
             status: 'processing',
-            message: TASK_MESSAGES.started,
+            message: TASK_MESSAGES.started.zh,
             attempts: task.attempts + 1,
             startedAt: now,
             updatedAt: now,
             progress: null,
             results: [],
+            flux: null,
             runDirectory: null,
             error: null,
           },
@@ -329,11 +328,12 @@ export class TaskService {
     if (updated) await this.bus.publish('task', updated);
   }
 
-  async complete(id: string, attempt: number, runDirectory: string, results: TaskResultFile[]): Promise<Task | null> {
+  async complete(id: string, attempt: number, runDirectory: string, results: TaskResultFile[], flux: FluxSummary | null = null): Promise<Task | null> {
     const updated = await this.finishAttempt(id, attempt, (task) => ({
       status: 'completed',
-      message: TASK_MESSAGES.completed,
+      message: TASK_MESSAGES.completed.zh,
       results,
+      flux,
       runDirectory,
       totalSize: results.reduce((sum, r) => sum + r.size, 0),
       progress: task.progress ? { ...task.progress, completedSteps: task.progress.totalSteps, percent: 100, estimatedTimeRemaining: 0 } : null,
@@ -343,7 +343,7 @@ export class TaskService {
   }
 
   async fail(id: string, attempt: number, error: TaskError): Promise<Task | null> {
-    const updated = await this.finishAttempt(id, attempt, () => ({ status: 'failed', message: TASK_MESSAGES.failed, error }));
+    const updated = await this.finishAttempt(id, attempt, () => ({ status: 'failed', message: TASK_MESSAGES.failed.zh, error }));
     if (updated) this.log.warn({ task_id: id, stage: error.stage, error_code: error.errorCode, error: error.message }, 'processing failed');
     return updated;
   }

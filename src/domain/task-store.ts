@@ -34,6 +34,25 @@ const taskDocument = z.object({
   results: z.array(
     z.object({ name: z.string(), relPath: z.string(), size: z.number(), type: z.enum(['report', 'data', 'config', 'metadata']), gas: z.string().nullable() }),
   ),
+  flux: z
+    .object({
+      physics: z.enum(['corrected', 'gasflux-0.2.2']),
+      spatial: z.enum(['curtain', 'spiral']),
+      grid: z.object({ nx: z.number(), ny: z.number(), xCellSizeM: z.number(), yCellSizeM: z.number() }),
+      gases: z.array(
+        z.object({
+          gas: z.string(),
+          fluxKgPerHour: z.number().nullable(),
+          positiveKgPerHour: z.number().nullable(),
+          negativeKgPerHour: z.number().nullable(),
+          signalPoints: z.number(),
+          backgroundPoints: z.number(),
+        }),
+      ),
+      warnings: z.array(z.object({ code: z.string(), message: z.string(), gas: z.string().nullable() })),
+    })
+    .nullable()
+    .default(null),
   runDirectory: z.string().nullable(),
   totalSize: z.number(),
   error: z.object({ message: z.string(), stage: z.string(), errorCode: z.string(), traceback: z.string().nullable() }).nullable(),

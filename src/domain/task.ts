@@ -1,4 +1,8 @@
 /** A flux-processing task: what the REST API calls a job/task and GraphQL a Task. */
+import type { FluxSummary } from '../gasflux/output/flux-summary.js';
+
+export type { FluxSummary };
+
 export const TASK_STATUSES = ['pending', 'processing', 'completed', 'failed'] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
 
@@ -60,6 +64,8 @@ export interface Task {
   reportName: string;
   progress: TaskProgress | null;
   results: TaskResultFile[];
+  /** Per-gas flux of the completed run (null until then). */
+  flux: FluxSummary | null;
   /** Relative to the output folder. */
   runDirectory: string | null;
   totalSize: number;

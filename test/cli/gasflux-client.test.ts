@@ -123,7 +123,12 @@ describe('gasflux-client against the running service', () => {
       assert.ok(lines(run.stdout).some((l) => l.startsWith(`saved ${join('gasflux-results', id, result.name)} (`)), `the path of ${result.name} is printed`);
     }
     assert.match(readFileSync(join(dir, saved.find((n) => n.endsWith('.csv'))!), 'utf8'), /^[^\n]*ch4_kg_h_m2/);
-    assert.ok(Number.isFinite(JSON.parse(readFileSync(join(dir, saved.find((n) => n.endsWith('.json'))!), 'utf8')).krig_parameters.ch4.volume));
+    const outputVars = JSON.parse(readFileSync(join(dir, saved.find((n) => n.endsWith('.json'))!), 'utf8'));
+    assert.ok(Number.isFinite(outputVars.krig_parameters.ch4.volume));
+    // The last line says what was found: every gas's flux, as the output variables have it (4 significant digits).
+    const summary = lines(run.stdout).find((l) => l.startsWith('completed in '));
+    const fluxes = (['ch4', 'co2'] as const).map((gas) => `${gas} ${outputVars.krig_parameters[gas].volume.toLocaleString('en', { maximumSignificantDigits: 4, useGrouping: false })} kg/h`);
+    assert.equal(summary, `completed in ${task!.processingTimeSeconds!.toFixed(1)} s: ${fluxes.join(', ')} (corrected physics); 5 files in ${dir.slice(work.length + 1)}`);
   });
 
   test('upload --json with a config, a priority and --out: one JSON event per line, the files in the folder given', async () => {
@@ -139,6 +144,8 @@ describe('gasflux-client against the running service', () => {
     assert.equal(last.event, 'completed');
     assert.equal(last.taskId, events[0].task.id);
     assert.equal(last.files.length, 5);
+    assert.deepEqual(last.flux.gases.map((g: { gas: string }) => g.gas), ['ch4', 'co2']);
+    assert.ok(last.flux.gases.every((g: { fluxKgPerHour: number }) => g.fluxKgPerHour > 0), JSON.stringify(last.flux));
     for (const file of last.files) {
       assert.equal(file.path, join('mine', file.name));
       assert.equal(statSync(join(work, file.path)).size, file.size);
@@ -151,8 +158,14 @@ describe('gasflux-client against the running service', () => {
     assert.equal(run.code, 1, `${run.stdout}\n${run.stderr}`);
     assert.match(run.stdout, /^status failed$/m);
     assert.match(run.stderr, /^error \[data_loading\/CORRUPT_FILE\]: .*broken\.xlsx/m);
+    assert.match(run.stderr, /^error \[data_loading\/CORRUPT_FILE\]: Processing failed: /m, 'English, the CLI\'s default language');
+    assert.doesNotMatch(run.stderr + run.stdout, /处理失败/);
     const id = run.stdout.match(/^task (\S+) uploaded/m)![1];
     assert.equal(existsSync(join(work, 'gasflux-results', id)), false, 'nothing is saved');
+
+    const chinese = await cli('upload', 'broken.xlsx', '--lang', 'zh');
+    assert.equal(chinese.code, 1);
+    assert.match(chinese.stderr, /^error \[data_loading\/CORRUPT_FILE\]: 处理失败: .*broken\.xlsx/m, 'the document\'s Chinese when asked for');
   });
 
   test('an upload the service refuses (a .txt) is a message on stderr and exit 2, in the language asked for', async () => {

@@ -10,7 +10,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { useTestApp } from '../helpers/app-harness.ts';
 import { STAGE_MESSAGES } from '../../src/domain/stage-names.ts';
-import { TASK_MESSAGES } from '../../src/domain/task-service.ts';
+import { TASK_MESSAGES } from '../../src/domain/task-wording.ts';
 import { syntheticFlight } from '../helpers/synthetic-flight.ts';
 import { tableToWorkbookBuffer } from '../helpers/table-files.ts';
 import {
@@ -109,7 +109,7 @@ describe('the documented example clients work unchanged against the service', ()
       const polls = lines(out).filter((line) => line.startsWith('Status: '));
       assert.equal(polls.at(-1), 'Status: completed - 处理完成成功', run.transcript);
       assert.ok(polls.length >= 2, `polled before the task was done\n${run.transcript}`);
-      const doing = new Set([TASK_MESSAGES.queued, TASK_MESSAGES.started, ...Object.values(STAGE_MESSAGES).map((m) => m.zh)]);
+      const doing = new Set([TASK_MESSAGES.queued.zh, TASK_MESSAGES.started.zh, ...Object.values(STAGE_MESSAGES).map((m) => m.zh)]);
       for (const poll of polls.slice(0, -1)) {
         const [, status, text] = poll.match(/^Status: (pending|processing) - (.*)$/) ?? [];
         assert.ok(status && doing.has(text), `a stage message while ${status ?? 'unfinished'}: '${poll}'\n${run.transcript}`);

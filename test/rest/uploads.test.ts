@@ -163,6 +163,9 @@ describe('POST /upload with the default 100 MB limit', () => {
     assert.equal(last.data.error_details.stage, 'data_loading');
     assert.equal(last.data.error_details.error_code, 'CORRUPT_FILE');
     assert.equal(last.data.error_details.traceback, null, 'no traceback outside debug mode');
+    const english = await getJson(app.url, `/task/${accepted.json.job_id}`, { headers: { 'accept-language': 'en' } });
+    assert.equal(english.json.message, 'Processing failed');
+    assert.match(english.json.data.error, /^Processing failed: /);
     assert.equal(typeof last.data.processing_time_seconds, 'number');
     assert.equal('results' in last.data, false);
     await assertStillServing(app.url);

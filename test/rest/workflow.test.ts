@@ -101,6 +101,21 @@ describe('the documented workflow over REST: upload, follow, download, update, l
     assert.equal(short.status, 200);
     assert.equal(Buffer.from(await short.arrayBuffer()).length, csv.size);
 
+    // The flux itself is in the answer, the same numbers as the output variables file.
+    const metadata = data.results.find((r: { type: string }) => r.type === 'metadata');
+    const outputVars = JSON.parse(readFileSync(join(app.config.outputFolder, metadata.rel_path), 'utf8'));
+    assert.equal(data.flux.physics, 'corrected');
+    assert.deepEqual(data.flux.gases.map((g: { gas: string }) => g.gas), Object.keys(outputVars.krig_parameters));
+    for (const gas of data.flux.gases) {
+      const expected = outputVars.krig_parameters[gas.gas];
+      assert.deepEqual([gas.flux_kg_h, gas.positive_kg_h, gas.negative_kg_h], [expected.volume, expected.volumepos, expected.volumeneg], gas.gas);
+      assert.equal(gas.signal_points, expected.signal_points);
+    }
+    assert.deepEqual([data.flux.grid.nx, data.flux.grid.ny], [outputVars.grid.nodes_x, outputVars.grid.nodes_y]);
+    assert.deepEqual(last.flux, data.flux, 'mirrored at the top level like the other fields');
+    const english = await getJson(app.url, `/task/${jobId}`, { headers: { 'accept-language': 'en' } });
+    assert.equal(english.json.message, 'Processing completed successfully');
+
     const deleted = await getJson(app.url, `/task/${jobId}`, { method: 'DELETE' });
     assert.equal(deleted.status, 200);
     assert.equal(deleted.json.message, '任务及相关文件删除成功');

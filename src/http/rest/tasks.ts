@@ -1,8 +1,10 @@
 /** GET, PUT and DELETE /task/{task_id}: translations of TaskService's results into the documented envelopes. */
 import { Type } from 'fets';
 import { MAX_MESSAGE_LENGTH } from '../../domain/task-service.js';
-import { TASK_PRIORITIES, TASK_STATUSES, isTaskId, type Task, type TaskResultFile } from '../../domain/task.js';
+import { TASK_PRIORITIES, TASK_STATUSES, isTaskId, type FluxSummary, type Task, type TaskResultFile } from '../../domain/task.js';
 import type { AppConfig } from '../../config.js';
+import type { Lang } from '../../domain/messages.js';
+import { taskErrorMessage, taskMessage } from '../../domain/task-wording.js';
 import { readBody } from './body.js';
 import { epochSeconds, reply, type Data } from './envelope.js';
 import type { RestArea, RestCall } from './route.js';
@@ -15,16 +17,33 @@ export function downloadUrl(relPath: string): string {
   return `/download/${relPath.split('/').map(encodeURIComponent).join('/')}`;
 }
 
+export function fluxData(flux: FluxSummary) {
+  return {
+    physics: flux.physics,
+    spatial: flux.spatial,
+    grid: { nx: flux.grid.nx, ny: flux.grid.ny, x_cell_size_m: flux.grid.xCellSizeM, y_cell_size_m: flux.grid.yCellSizeM },
+    gases: flux.gases.map((g) => ({
+      gas: g.gas,
+      flux_kg_h: g.fluxKgPerHour,
+      positive_kg_h: g.positiveKgPerHour,
+      negative_kg_h: g.negativeKgPerHour,
+      signal_points: g.signalPoints,
+      background_points: g.backgroundPoints,
+    })),
+    warnings: flux.warnings,
+  };
+}
+
 export function resultData(file: TaskResultFile) {
   return { name: file.name, rel_path: file.relPath, download_url: downloadUrl(file.relPath), size: file.size, type: file.type };
 }
 
 /** GET /task/{id}'s data: the common fields, then progress, results or error by status. */
-export function taskData(task: Task, config: Pick<AppConfig, 'debug'>): Data {
+export function taskData(task: Task, config: Pick<AppConfig, 'debug'>, lang: Lang): Data {
   const data: Data = {
     task_id: task.id,
     status: task.status,
-    message: task.message,
+    message: taskMessage(task.message, lang),
     created_at: epochSeconds(task.createdAt),
     updated_at: epochSeconds(task.updatedAt),
     priority: task.priority,
@@ -48,10 +67,14 @@ export function taskData(task: Task, config: Pick<AppConfig, 'debug'>): Data {
   if (task.status === 'completed' || task.status === 'failed') {
     data.processing_time_seconds = task.processingTimeSeconds === null ? null : round2(task.processingTimeSeconds);
   }
-  if (task.status === 'completed') data.results = task.results.map(resultData);
+  if (task.status === 'completed') {
+    data.results = task.results.map(resultData);
+    // Not in the document: the numbers the files hold, so a client need not parse them.
+    if (task.flux) data.flux = fluxData(task.flux);
+  }
   if (task.status === 'failed') {
     // A task marked failed by hand has no recorded error: its message is the reason.
-    data.error = task.error?.message ?? task.message;
+    data.error = task.error ? taskErrorMessage(task.error.message, lang) : taskMessage(task.message, lang);
     data.error_details = task.error
       ? { stage: task.error.stage, error_code: task.error.errorCode, traceback: config.debug ? task.error.traceback : null }
       : null;
@@ -92,6 +115,27 @@ const taskSchema = Type.Object(
           type: Type.Union([Type.Literal('report'), Type.Literal('data'), Type.Literal('config'), Type.Literal('metadata')]),
         }),
         { description: 'When completed' },
+      ),
+    ),
+    flux: Type.Optional(
+      Type.Object(
+        {
+          physics: Type.Union([Type.Literal('corrected'), Type.Literal('gasflux-0.2.2')]),
+          spatial: Type.Union([Type.Literal('curtain'), Type.Literal('spiral')]),
+          grid: Type.Object({ nx: Type.Integer(), ny: Type.Integer(), x_cell_size_m: Type.Number(), y_cell_size_m: Type.Number() }),
+          gases: Type.Array(
+            Type.Object({
+              gas: Type.String(),
+              flux_kg_h: Type.Union([Type.Number(), Type.Null()], { description: 'Emission rate, kg/h (krig_parameters.<gas>.volume)' }),
+              positive_kg_h: Type.Union([Type.Number(), Type.Null()]),
+              negative_kg_h: Type.Union([Type.Number(), Type.Null()]),
+              signal_points: Type.Integer(),
+              background_points: Type.Integer(),
+            }),
+          ),
+          warnings: Type.Array(Type.Object({ code: Type.String(), message: Type.String(), gas: Type.Union([Type.String(), Type.Null()]) })),
+        },
+        { description: 'When completed: the per-gas flux (not in the document)' },
       ),
     ),
     error: Type.Optional(Type.String({ description: 'When failed' })),
@@ -141,7 +185,7 @@ export const taskRoutes: RestArea = (services) => [
       if (unknown) return unknown;
       const task = await services.tasks.get(taskId);
       if (!task) return reply(call, 404, 'task_not_found', { task_id: taskId });
-      return reply(call, 200, 'task_ok', taskData(task, services.config), { dataMessage: true });
+      return reply(call, 200, 'task_ok', taskData(task, services.config, call.lang), { dataMessage: true });
     },
   },
   {
@@ -199,7 +243,7 @@ export const taskRoutes: RestArea = (services) => [
       return reply(call, 200, 'task_updated', {
         task_id: task.id,
         status: 'updated',
-        task_info: { status: task.status, message: task.message, updated_at: epochSeconds(task.updatedAt), priority: task.priority },
+        task_info: { status: task.status, message: taskMessage(task.message, call.lang), updated_at: epochSeconds(task.updatedAt), priority: task.priority },
       });
     },
   },
