@@ -38,7 +38,7 @@ const RequestPerformance = builder.objectRef<HealthReport['performance']>('Reque
   fields: (t) => ({
     requestsPerSecond: t.exposeFloat('requestsPerSecond'),
     avgResponseTimeMs: t.exposeFloat('avgResponseTimeMs'),
-    errorRatePercent: t.exposeFloat('errorRatePercent', { description: 'HTTP responses ≥ 400; over 10 % degrades the service.' }),
+    errorRatePercent: t.exposeFloat('errorRatePercent', { description: 'Share of server errors (5xx) in the last 5 minutes; over 10 % (once 20 requests were seen) degrades the service. Client errors never do.' }),
   }),
 });
 
