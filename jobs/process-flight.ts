@@ -1,5 +1,5 @@
 /** The Agenda job that processes one uploaded flight and keeps its task's progress current. */
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { Agenda, Job } from 'agenda';
 import type { Logger } from '../src/logger.js';
@@ -7,7 +7,8 @@ import type { TaskService } from '../src/domain/task-service.js';
 import type { ResultType, TaskProgress, TaskResultFile } from '../src/domain/task.js';
 import { apiStageName, STAGE_MESSAGES } from '../src/domain/stage-names.js';
 import { failureText } from '../src/domain/task-wording.js';
-import { runFluxWorker } from './run-flux-worker.js';
+import { FluxRunStopped, runFluxWorker } from './run-flux-worker.js';
+import { ActiveRuns } from './active-runs.js';
 import { LatestOnlyWriter } from './latest-only-writer.js';
 
 export const PROCESS_FLIGHT_JOB = 'gasflux.process-flight';
@@ -50,7 +51,9 @@ const RESULT_TYPES: Record<string, ResultType> = { report: 'report', data: 'data
 const PROGRESS_INTERVAL_MS = 250;
 
 export function defineProcessFlight(agenda: Agenda, context: ProcessFlightContext): void {
-  agenda.define<ProcessFlightData>(PROCESS_FLIGHT_JOB, (job) => context.running.track(processFlight(job, context)), {
+  const runs = new ActiveRuns();
+  context.tasks.onRunStopRequest((taskId, attempt) => runs.stop(taskId, attempt));
+  agenda.define<ProcessFlightData>(PROCESS_FLIGHT_JOB, (job) => context.running.track(processFlight(job, context, runs)), {
     concurrency: context.concurrency,
     // Lock no more jobs than can run, so queued ones stay in the database where priority changes apply.
     lockLimit: context.concurrency,
@@ -59,7 +62,7 @@ export function defineProcessFlight(agenda: Agenda, context: ProcessFlightContex
   });
 }
 
-async function processFlight(job: Job<ProcessFlightData>, context: ProcessFlightContext): Promise<void> {
+async function processFlight(job: Job<ProcessFlightData>, context: ProcessFlightContext, runs: ActiveRuns): Promise<void> {
   const { taskId } = job.attrs.data;
   const log = context.log.child({ task_id: taskId });
   const task = await context.tasks.startAttempt(taskId);
@@ -102,13 +105,29 @@ async function processFlight(job: Job<ProcessFlightData>, context: ProcessFlight
   const keepLocked = setInterval(() => {
     job.touch().catch((error: unknown) => log.warn({ err: error }, 'job lock refresh failed'));
   }, context.lockLifetimeMs / 4);
-  const outcome = await runFluxWorker({ inputPath, configYaml, outputRoot: join(context.outputFolder, taskId) }, (message) => {
+  const stopping = new AbortController();
+  const run = runFluxWorker({ inputPath, configYaml, outputRoot: join(context.outputFolder, taskId) }, (message) => {
     if (message.type === 'progress') onProgress(message);
-  })
-    .catch((error: Error) => ({ type: 'error' as const, expected: false, code: 'INTERNAL_ERROR', stage: 'processing', message: error.message, stack: error.stack ?? null }))
-    .finally(() => clearInterval(keepLocked));
+  }, stopping.signal);
+  runs.add(taskId, attempt, async () => {
+    stopping.abort();
+    await run.catch(() => undefined);
+    await rm(context.tasks.outputDirectory(taskId), { recursive: true, force: true });
+    log.info({ attempt }, 'run stopped by a status change; its files removed');
+  });
+  const outcome = await run
+    .catch((error: Error) =>
+      error instanceof FluxRunStopped
+        ? null
+        : { type: 'error' as const, expected: false, code: 'INTERNAL_ERROR', stage: 'processing', message: error.message, stack: error.stack ?? null },
+    )
+    .finally(() => {
+      clearInterval(keepLocked);
+      runs.remove(taskId, attempt);
+    });
   await writer.flush();
 
+  if (outcome === null) return; // stopped: the status change that stopped it owns the task now
   if (outcome.type === 'done') {
     const results: TaskResultFile[] = outcome.files.map((f) => ({
       name: f.name,

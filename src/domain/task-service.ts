@@ -29,6 +29,9 @@ export interface TaskTopics extends Record<string, unknown> {
   task: Task;
   /** `version` is the deleted task's last: states up to it that arrive late are stale. */
   taskDeleted: { id: string; version: number };
+  /** A status change asks the process running this attempt to stop it; that process answers `taskRunStopped`. */
+  taskRunStop: { id: string; attempt: number };
+  taskRunStopped: { id: string; attempt: number };
 }
 
 export interface TaskQueue {
@@ -58,6 +61,9 @@ export type DeleteTaskResult =
   | { ok: false; reason: 'io'; message: string };
 
 export const MAX_MESSAGE_LENGTH = 2000;
+
+/** How long a status change of a running task waits for its worker to stop the run. */
+const RUN_STOP_WAIT_MS = 5000;
 
 const isCurrentAttempt = (task: Task, attempt: number) => task.status === 'processing' && task.attempts === attempt;
 
@@ -219,9 +225,10 @@ export class TaskService {
     if (priority !== undefined) changes.priority = newPriority;
     if (message !== undefined) changes.message = message as string;
 
+    // What the queue and the folders need besides the write; for a running task, only once its run has stopped.
+    let alongside: () => Promise<unknown> = async () => {};
     if (newStatus === 'pending' && task.status !== 'pending') {
       // Re-queue: the previous run's outputs and outcome go; the upload stays.
-      await rm(this.outputDirectory(id), { recursive: true, force: true });
       Object.assign(changes, {
         status: 'pending',
         progress: null,
@@ -235,21 +242,61 @@ export class TaskService {
         processingTimeSeconds: null,
         message: (message as string | undefined) ?? TASK_MESSAGES.queued.zh,
       } satisfies Partial<Task>);
-      if (task.status === 'processing') await this.queue.cancel(id);
-      await this.queue.enqueue(id, newPriority);
+      alongside = async () => {
+        await rm(this.outputDirectory(id), { recursive: true, force: true });
+        await this.queue.enqueue(id, newPriority); // withdraws the task's earlier job first
+      };
     } else if (newStatus !== undefined && newStatus !== task.status) {
-      // A manual mark: a queued job is withdrawn; a running job's own outcome will no longer be written.
+      // A manual mark: a queued job is withdrawn, a running one stopped.
       changes.status = newStatus;
       if (isFinished(newStatus)) changes.finishedAt = new Date();
-      if (task.status === 'pending') await this.queue.cancel(id);
+      if (task.status === 'pending') alongside = () => this.queue.cancel(id);
     } else if (priority !== undefined && task.status === 'pending' && newPriority !== task.priority) {
-      await this.queue.reprioritise(id, newPriority, task.createdAt);
+      alongside = () => this.queue.reprioritise(id, newPriority, task.createdAt);
     }
+
+    const stopsRun = task.status === 'processing' && changes.status !== undefined && changes.status !== 'processing';
+    if (!stopsRun) await alongside();
+    // For a running task this write comes first: from it on, every write of the running attempt is refused.
     const updated = await this.store.change(id, () => changes);
     if (!updated) return { ok: false, reason: 'not_found' };
     this.log.info({ task_id: id, status: updated.status, priority: updated.priority }, 'task updated');
     await this.bus.publish('task', updated);
+    if (stopsRun) {
+      const stopped = await this.stopRun(id, task.attempts);
+      if (!stopped) this.log.warn({ task_id: id, attempt: task.attempts }, 'no worker answered the stop of the run (gone?); going on');
+      await alongside();
+    }
     return { ok: true, task: updated };
+  }
+
+  /**
+   * Asks whichever process runs the attempt to stop it (thread terminated, partial files removed) and waits for its
+   * answer. False after RUN_STOP_WAIT_MS without one: a dead worker answers nothing, and its writes are refused anyway.
+   */
+  private stopRun(id: string, attempt: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        off();
+        resolve(false);
+      }, RUN_STOP_WAIT_MS);
+      const off = this.bus.subscribe('taskRunStopped', (stopped) => {
+        if (stopped.id !== id || stopped.attempt !== attempt) return;
+        clearTimeout(timer);
+        off();
+        resolve(true);
+      });
+      this.bus.publish('taskRunStop', { id, attempt }).catch((error: unknown) => this.log.warn({ err: error, task_id: id }, 'could not ask for the run to stop'));
+    });
+  }
+
+  /** The job side: `stop` stops this process's run of an attempt and says whether it had one. */
+  onRunStopRequest(stop: (id: string, attempt: number) => Promise<boolean>): () => void {
+    return this.bus.subscribe('taskRunStop', ({ id, attempt }) => {
+      stop(id, attempt)
+        .then((stopped) => (stopped ? this.bus.publish('taskRunStopped', { id, attempt }) : undefined))
+        .catch((error: unknown) => this.log.error({ err: error, task_id: id, attempt }, 'stopping a run failed'));
+    });
   }
 
   /** Deletes a finished task with its upload and outputs. */

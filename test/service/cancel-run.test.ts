@@ -1,0 +1,106 @@
+/**
+ * A status change of a processing task stops its run before anything else happens: the worker thread is terminated
+ * and its partial files removed, so a task marked failed stays without outputs and a re-queued one runs once more,
+ * into one run folder. In one process and with the worker in its own process (the stop crosses the event bus).
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  eventually, startTestApp, startTestDatabase, startWorkerProcess, stopProcess, type RunningApp, type TestDatabase,
+} from '../helpers/app-harness.ts';
+import { syntheticFlight } from '../helpers/synthetic-flight.ts';
+import { tableToWorkbookBuffer } from '../helpers/table-files.ts';
+import type { Task } from '../../src/domain/task.ts';
+
+/** Long enough to be stopped mid-run: tens of seconds of work on this machine. */
+const content = tableToWorkbookBuffer(syntheticFlight({ seed: 5, rows: 30_000, sampleRateHz: 1 }).table, 'xlsx');
+
+async function queueFlight(running: RunningApp): Promise<Task> {
+  const { tasks } = running.app.services();
+  const id = tasks.newTaskId();
+  mkdirSync(join(running.config.uploadFolder, id), { recursive: true });
+  writeFileSync(join(running.config.uploadFolder, id, 'flight.xlsx'), content);
+  return tasks.create(id, { originalName: 'flight.xlsx', path: `${id}/flight.xlsx`, size: content.length, sha256: 'n/a' }, null);
+}
+
+const put = (running: RunningApp, id: string, body: object) =>
+  fetch(`${running.url}/task/${id}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+/** Until the task's Agenda job is gone, i.e. the job function has returned (its thread has ended). */
+async function jobFinished(running: RunningApp, id: string): Promise<void> {
+  const jobs = running.app.services().database.db.collection('agendaJobs');
+  await eventually(async () => ((await jobs.countDocuments({ 'data.taskId': id })) === 0 ? true : undefined), 120_000, 'the job to end');
+}
+
+function cases(start: () => Promise<{ running: RunningApp; stop: () => Promise<void> }>) {
+  let running: RunningApp;
+  let stop: () => Promise<void>;
+  before(async () => ({ running, stop } = await start()));
+  after(() => stop());
+
+  test('PUT status failed on a processing task: the run stops at once, its files go, and nothing is written after', async () => {
+    const { tasks } = running.app.services();
+    const task = await queueFlight(running);
+    await eventually(async () => ((await tasks.get(task.id))?.progress ? true : undefined), 60_000, 'progress');
+    const response = await put(running, task.id, { status: 'failed', message: 'stopped by hand' });
+    assert.equal(response.status, 200);
+    assert.equal(existsSync(join(running.config.outputFolder, task.id)), false, 'partial files removed before the answer');
+
+    await jobFinished(running, task.id);
+    const after = (await tasks.get(task.id))!;
+    assert.equal(after.status, 'failed');
+    assert.equal(after.message, 'stopped by hand');
+    assert.deepEqual(after.results, []);
+    assert.equal(existsSync(join(running.config.outputFolder, task.id)), false, 'the stopped thread wrote nothing later');
+  });
+
+  test('PUT status pending on a processing task: the first run stops, the second completes into one run folder', async () => {
+    const { tasks } = running.app.services();
+    const task = await queueFlight(running);
+    await eventually(async () => ((await tasks.get(task.id))?.progress ? true : undefined), 60_000, 'progress');
+    assert.equal((await put(running, task.id, { status: 'pending' })).status, 200);
+    const done = await eventually(async () => {
+      const t = await tasks.get(task.id);
+      return t && (t.status === 'completed' || t.status === 'failed') ? t : undefined;
+    }, 180_000, 'the second run to finish');
+    assert.equal(done.status, 'completed', JSON.stringify(done.error));
+    assert.equal(done.attempts, 2);
+    await jobFinished(running, task.id);
+    const runs = readdirSync(join(running.config.outputFolder, task.id, 'flight.processed'));
+    assert.equal(runs.length, 1, `one run folder: ${runs}`);
+    assert.ok(done.runDirectory?.endsWith(runs[0]!));
+  });
+}
+
+describe('a status change stops a running task', () => {
+  let database: TestDatabase;
+  before(async () => {
+    database = await startTestDatabase();
+  });
+  after(async () => {
+    await database?.stop();
+  });
+
+  describe('all roles in one process', () => {
+    cases(async () => {
+      const running = await startTestApp(database);
+      return { running, stop: () => running.stop() };
+    });
+  });
+
+  describe('API and worker in separate processes', () => {
+    cases(async () => {
+      const api = await startTestApp(database, { role: 'api' });
+      const worker = startWorkerProcess(api);
+      return {
+        running: api,
+        stop: async () => {
+          await stopProcess(worker);
+          await api.stop();
+        },
+      };
+    });
+  });
+});
