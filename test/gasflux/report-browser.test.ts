@@ -95,6 +95,29 @@ describe('the report in headless chromium', { skip: needsChromium() }, () => {
     }
   });
 
+  test('at phone width (375 px) every figure text is drawn at 9 px or more; figures scroll in their frames, the page never sideways', async () => {
+    const { page, problems } = await open(browser, writeReport('ch4', 1000), 375);
+    try {
+      const smallest = await page.evaluate(() =>
+        [...document.querySelectorAll('figure.fig svg')].map((svg) => {
+          const scale = svg.getBoundingClientRect().width / (svg as SVGSVGElement).viewBox.baseVal.width;
+          const sizes = [...svg.querySelectorAll('text')]
+            .filter((text) => text.getBoundingClientRect().width > 0)
+            .map((text) => parseFloat(getComputedStyle(text).fontSize) * scale);
+          return { id: svg.id, px: Math.min(...sizes) };
+        }),
+      );
+      assert.equal(smallest.length, 5);
+      for (const { id, px } of smallest) assert.ok(px >= 9, `${id}: smallest text ${px.toFixed(1)} px`);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.ok(overflow <= 0, `page overflows by ${overflow}px`);
+      await page.screenshot({ path: `${artifacts}report-phone.png`, fullPage: true });
+      assert.deepEqual(problems, []);
+    } finally {
+      await page.close();
+    }
+  });
+
   test('dragging over the 3-D figure rotates it, and double-click restores the view, without errors', async () => {
     const { page, problems } = await open(browser, writeReport('ch4', 1000), 1600);
     try {

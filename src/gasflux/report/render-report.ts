@@ -79,7 +79,7 @@ table.summary .key{color:var(--muted);font-family:ui-monospace,SFMono-Regular,Me
 .fig svg{display:block;width:100%;height:auto;max-height:78vh;touch-action:none;user-select:none}
 .fig figcaption{color:var(--muted);font-size:12.5px;margin-top:6px}
 @media (max-width:1300px){.figs{grid-template-columns:repeat(2,minmax(0,1fr))}}
-@media (max-width:760px){.figs{grid-template-columns:minmax(0,1fr)}.fig.span-2{grid-column:auto}body{padding:12px}table.summary .key{display:none}table.summary th{white-space:normal;width:auto}.flux{min-width:0;width:100%}.flux .value{font-size:30px}}
+@media (max-width:760px){.figs{grid-template-columns:minmax(0,1fr)}.fig{overflow-x:auto}.fig svg{min-width:var(--phone-min-width)}.fig.span-2{grid-column:auto}body{padding:12px}table.summary .key{display:none}table.summary th{white-space:normal;width:auto}.flux{min-width:0;width:100%}.flux .value{font-size:30px}}
 footer{margin-top:18px;color:var(--muted);font-size:12px}
 svg text{font-size:13px;fill:#2b3138}
 svg .tl{font-size:12.5px;fill:#4a525b}
@@ -103,6 +103,7 @@ svg .ring{fill:none;stroke:#dfe3e8;stroke-width:1}
 svg .ring.outer{stroke:#aab2bb}
 svg .ringlabel{paint-order:stroke;stroke:#fff;stroke-width:3px}
 svg#fig-3d-svg{cursor:grab}
+@media (max-width:760px){svg text{font-size:14px}svg .tl,svg .hint{font-size:12.5px}}
 svg circle:hover{stroke:#000;stroke-width:1.2}
 `;
 

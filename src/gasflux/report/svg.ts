@@ -189,7 +189,12 @@ export function clipFrame(id: string, frame: Frame): { def: string; attr: string
   };
 }
 
+/** The smallest scale a figure is drawn at on a phone: its smallest text (12.5 units there) then stays ≥ 9 px. */
+const PHONE_SCALE = 0.72;
+
 /** Opens an inline <svg> element with a viewBox; it scales to the width of its container. */
 export function svgOpen(id: string, width: number, height: number, label: string): string {
-  return `<svg id="${id}" viewBox="0 0 ${width} ${height}" role="img" aria-label="${escapeHtml(label)}" preserveAspectRatio="xMidYMid meet">`;
+  // On a phone a figure keeps this width (and scrolls inside its frame) so that its text stays readable.
+  const phoneWidth = Math.round(width * PHONE_SCALE);
+  return `<svg id="${id}" viewBox="0 0 ${width} ${height}" role="img" aria-label="${escapeHtml(label)}" preserveAspectRatio="xMidYMid meet" style="--phone-min-width:${phoneWidth}px">`;
 }
