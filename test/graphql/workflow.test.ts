@@ -83,6 +83,16 @@ describe('the documented workflow over GraphQL', () => {
     assert.equal(last.message, '处理完成成功');
     assert.ok(last.processingTimeSeconds! > 0);
     assert.deepEqual([...new Set(last.results.map((r) => r.type))].sort(), ['config', 'data', 'metadata', 'report']);
+    // The per-gas flux, typed, the same numbers as the output variables file.
+    const metadata = last.results.find((r) => r.type === 'metadata')!;
+    const outputVars = JSON.parse(readFileSync(join(running.config.outputFolder, metadata.relPath), 'utf8'));
+    assert.equal(last.flux?.physics, 'corrected');
+    assert.deepEqual(
+      last.flux?.gases.map((g) => [g.gas, g.fluxKgPerHour, g.positiveKgPerHour, g.negativeKgPerHour]),
+      Object.values(outputVars.krig_parameters as Record<string, { gas: string; volume: number; volumepos: number; volumeneg: number }>).map((k) => [k.gas, k.volume, k.volumepos, k.volumeneg]),
+    );
+    assert.equal(last.flux?.grid.nx, outputVars.grid.nodes_x);
+    assert.ok(states.filter((s) => s.status !== 'completed').every((s) => s.flux === null), 'no flux before completion');
 
     // Polling agrees with what the subscription said last.
     const { task: polled } = await expectData(running.url, TaskQuery, { id });

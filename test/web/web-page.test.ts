@@ -173,6 +173,24 @@ describe('the web page at /', { skip: needsChromium() }, () => {
     assert.equal((await row.locator('.percent').textContent())?.trim(), '100 %');
     assert.equal((await row.locator('.badge').textContent())?.trim(), 'completed');
 
+    // The flux the scientist came for is in the row: every gas, the service's number to four significant digits.
+    const { data: served } = await (await page.request.get(`${testApp().url}/task/${id}`)).json();
+    const shownFluxes = await row.locator('td.flux li').allTextContents();
+    assert.deepEqual(
+      shownFluxes.map((text) => text.replace(/\s+/g, ' ').trim()),
+      served.flux.gases.map((g: { gas: string; flux_kg_h: number }) => `${g.gas.toUpperCase()} ${g.flux_kg_h.toLocaleString('en', { maximumSignificantDigits: 4 })} kg/h`),
+    );
+    // At 1280 px the file name and the stage stay whole words on one line each.
+    const lineCount = (selector: string) =>
+      row.locator(selector).evaluate((element) => {
+        const range = document.createRange();
+        range.selectNodeContents(element);
+        return new Set([...range.getClientRects()].map((rect) => Math.round(rect.top))).size;
+      });
+    assert.equal(await lineCount('td.flight .name'), 1, 'the file name is not broken');
+    assert.equal(await lineCount('td.stage'), 1, 'the stage is not broken');
+    await row.screenshot({ path: join(ARTIFACTS, 'task-row-flux-1280.png') });
+
     // Result links: the report, the processed data, the effective config and the metadata, all downloadable.
     const links = await row.locator('.results a').evaluateAll((anchors) => anchors.map((a) => ({ text: a.textContent ?? '', href: (a as HTMLAnchorElement).href })));
     assert.ok(links.length >= 4, JSON.stringify(links));
@@ -379,6 +397,20 @@ describe('the web page at /', { skip: needsChromium() }, () => {
     await shot('system');
   });
 
+  test('a failed task says where it stopped and why, with no frozen progress bar', { timeout: 60_000 }, async () => {
+    await openTab('Tasks');
+    const sdk = createGasFluxClient({ url: testApp().url, headers: { 'accept-language': 'en' } });
+    const broken = Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04]), Buffer.from(' not really a workbook')]);
+    const task = await sdk.upload(new Blob([new Uint8Array(broken)], { type: XLSX_TYPE }), { fileName: 'broken.xlsx' });
+    const row = page.locator(`#tasks-body tr[data-task-id="${task.id}"][data-status="failed"]`);
+    await row.waitFor({ timeout: 45_000 });
+    assert.equal(await row.locator('progress').count(), 0, 'no progress bar on a failed task');
+    assert.match((await row.locator('td.progress').textContent()) ?? '', /^(stopped at [\d.]+ %|did not start)$/);
+    assert.match((await row.locator('td .failure').first().textContent()) ?? '', /broken\.xlsx/);
+    assert.equal((await row.locator('td.stage').textContent())?.trim(), 'data loading');
+    await row.screenshot({ path: join(ARTIFACTS, 'task-row-failed.png') });
+  });
+
   test('the page fits a phone (375 px): the body never scrolls sideways, whatever the section', async () => {
     const phone = await context.newPage();
     watch(phone);
@@ -393,6 +425,11 @@ describe('the web page at /', { skip: needsChromium() }, () => {
       assert.ok(width <= 375, `${name}: the page is ${width} px wide`);
       await phone.screenshot({ path: join(ARTIFACTS, `phone-${name.toLowerCase()}.png`), fullPage: true });
     }
+    // The task card shows the flux too.
+    await phone.getByRole('tab', { name: 'Tasks', exact: true }).click();
+    const card = phone.locator(`#tasks-body tr[data-task-id="${uploadedTaskId}"]`);
+    assert.match((await card.locator('td.flux').textContent()) ?? '', /kg\/h/);
+    await card.screenshot({ path: join(ARTIFACTS, 'task-row-flux-375.png') });
     // The report viewer too.
     await phone.getByRole('tab', { name: 'Tasks', exact: true }).click();
     await phone.locator(`#tasks-body tr[data-task-id="${uploadedTaskId}"] button.open-report`).first().click();
