@@ -4,10 +4,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import WebSocket from 'ws';
-import { useTestApp, eventually } from '../helpers/app-harness.ts';
+import { useTestApp, eventually, queueUploadedFile } from '../helpers/app-harness.ts';
 import { createGasFluxClient } from '../../client/sdk.ts';
 
 const app = useTestApp({ role: 'api' });
@@ -15,10 +13,7 @@ const app = useTestApp({ role: 'api' });
 test('followTask yields every state once and in order across a websocket reconnect', async () => {
   const running = app();
   const { tasks } = running.app.services();
-  const id = tasks.newTaskId();
-  mkdirSync(join(running.config.uploadFolder, id), { recursive: true });
-  writeFileSync(join(running.config.uploadFolder, id, 'flight.csv'), 'latitude\n');
-  await tasks.create(id, { originalName: 'flight.csv', path: `${id}/flight.csv`, size: 9, sha256: 'n/a' }, null);
+  const { id } = await queueUploadedFile(running, 'latitude\n', 'flight.csv');
   await tasks.startAttempt(id);
 
   // A WebSocket that remembers its instances and every task version the service sent over it.

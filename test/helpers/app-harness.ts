@@ -5,7 +5,7 @@
 import { after, before } from 'node:test';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -13,6 +13,7 @@ import { MongoClient } from 'mongodb';
 import { loadConfig, type AppConfig, type Role } from '../../src/config.ts';
 import { buildApp, type App } from '../../src/app.ts';
 import { startFerretdb, type FerretdbServer } from '../../src/infra/ferretdb.ts';
+import type { Task } from '../../src/domain/task.ts';
 
 export interface TestDatabase {
   uri: string;
@@ -121,6 +122,19 @@ export async function stopProcess(child: ChildProcess, signal: NodeJS.Signals = 
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   child.kill(signal);
   return exited;
+}
+
+/**
+ * Queues a task for `content` as if it had just been uploaded as `fileName` (written into the upload folder, task
+ * created and its job queued), without going through HTTP.
+ */
+export async function queueUploadedFile(running: RunningApp, content: Uint8Array | string, fileName = 'flight.xlsx'): Promise<Task> {
+  const { tasks } = running.app.services();
+  const id = tasks.newTaskId();
+  mkdirSync(join(running.config.uploadFolder, id), { recursive: true });
+  writeFileSync(join(running.config.uploadFolder, id, fileName), content);
+  const size = typeof content === 'string' ? Buffer.byteLength(content) : content.length;
+  return tasks.create(id, { originalName: fileName, path: `${id}/${fileName}`, size, sha256: 'n/a' }, null);
 }
 
 /** Drops a test database (FerretDB keeps memory databases until it stops; a real MongoDB keeps them forever). */

@@ -5,25 +5,18 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  eventually, startTestApp, startTestDatabase, startWorkerProcess, stopProcess, type RunningApp, type TestDatabase,
+  eventually, queueUploadedFile, startTestApp, startTestDatabase, startWorkerProcess, stopProcess, type RunningApp, type TestDatabase,
 } from '../helpers/app-harness.ts';
 import { syntheticFlight } from '../helpers/synthetic-flight.ts';
 import { tableToWorkbookBuffer } from '../helpers/table-files.ts';
-import type { Task } from '../../src/domain/task.ts';
 
 /** Long enough to be stopped mid-run: tens of seconds of work on this machine. */
 const content = tableToWorkbookBuffer(syntheticFlight({ seed: 5, rows: 30_000, sampleRateHz: 1 }).table, 'xlsx');
 
-async function queueFlight(running: RunningApp): Promise<Task> {
-  const { tasks } = running.app.services();
-  const id = tasks.newTaskId();
-  mkdirSync(join(running.config.uploadFolder, id), { recursive: true });
-  writeFileSync(join(running.config.uploadFolder, id, 'flight.xlsx'), content);
-  return tasks.create(id, { originalName: 'flight.xlsx', path: `${id}/flight.xlsx`, size: content.length, sha256: 'n/a' }, null);
-}
+const queueFlight = (running: RunningApp) => queueUploadedFile(running, content);
 
 const put = (running: RunningApp, id: string, body: object) =>
   fetch(`${running.url}/task/${id}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });

@@ -8,19 +8,13 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, readdirSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { eventually, startTestApp, startTestDatabase, startWorkerProcess, type RunningApp, type TestDatabase } from '../helpers/app-harness.ts';
+import { eventually, queueUploadedFile, startTestApp, startTestDatabase, startWorkerProcess, type RunningApp, type TestDatabase } from '../helpers/app-harness.ts';
 import { syntheticFlight } from '../helpers/synthetic-flight.ts';
 import { tableToWorkbookBuffer } from '../helpers/table-files.ts';
 import type { Task } from '../../src/domain/task.ts';
 
-async function queueFlight(running: RunningApp, rows: number): Promise<Task> {
-  const { tasks } = running.app.services();
-  const id = tasks.newTaskId();
-  const content = tableToWorkbookBuffer(syntheticFlight({ seed: 9, rows }).table, 'xlsx');
-  mkdirSync(join(running.config.uploadFolder, id), { recursive: true });
-  writeFileSync(join(running.config.uploadFolder, id, 'flight.xlsx'), content);
-  return tasks.create(id, { originalName: 'flight.xlsx', path: `${id}/flight.xlsx`, size: content.length, sha256: 'n/a' }, null);
-}
+const queueFlight = (running: RunningApp, rows: number): Promise<Task> =>
+  queueUploadedFile(running, tableToWorkbookBuffer(syntheticFlight({ seed: 9, rows }).table, 'xlsx'));
 
 describe('crash recovery and restarts', () => {
   let database: TestDatabase;

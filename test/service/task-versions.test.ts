@@ -5,23 +5,15 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
-import { useTestApp, eventually, type RunningApp } from '../helpers/app-harness.ts';
+import { useTestApp, eventually, queueUploadedFile, type RunningApp } from '../helpers/app-harness.ts';
 import { collect, wsClient } from '../graphql/graphql-test-client.ts';
 import { TaskEventsSubscription, TaskUpdatedSubscription } from '../../client/operations/task.ts';
 import type { Task, TaskProgress } from '../../src/domain/task.ts';
 
 const progress = (percent: number): TaskProgress => ({ stage: 'interpolation', gas: 'ch4', completedSteps: 5, totalSteps: 10, percent, estimatedTimeRemaining: 3 });
 
-async function newTask(running: RunningApp): Promise<Task> {
-  const { tasks } = running.app.services();
-  const id = tasks.newTaskId();
-  mkdirSync(join(running.config.uploadFolder, id), { recursive: true });
-  writeFileSync(join(running.config.uploadFolder, id, 'flight.csv'), 'latitude\n');
-  return tasks.create(id, { originalName: 'flight.csv', path: `${id}/flight.csv`, size: 9, sha256: 'n/a' }, null);
-}
+const newTask = (running: RunningApp): Promise<Task> => queueUploadedFile(running, 'latitude\n', 'flight.csv');
 
 describe('task versions', () => {
   const app = useTestApp({ role: 'api' });
