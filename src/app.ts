@@ -44,6 +44,18 @@ export interface App {
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
+/** A configured port another process holds. main prints the message alone. */
+export class PortInUseError extends Error {}
+
+async function listenOn(server: HttpServer, port: number, host: string, variable: string): Promise<number> {
+  try {
+    return await server.listen(port, host);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+    throw new PortInUseError(`port ${port} on ${host} is already in use (${variable}): stop the other process, or set ${variable} to a free port`);
+  }
+}
+
 export function buildApp(config: AppConfig, options: { quietLogs?: boolean } = {}): App {
   const log = createLogger(config, { quiet: options.quietLogs });
   let database: Database | null = null;
@@ -144,18 +156,18 @@ export function buildApp(config: AppConfig, options: { quietLogs?: boolean } = {
         stopMetricsFeed = feedWis2Metrics(wis2Metrics, { bus: events, db: database.db, dataFolder: config.wis2.dataFolder, log });
         wis2Http = createHttpServer(
           { rest: createWis2Router(wis2Subscriptions, log, wis2Metrics) },
-          { config, stats: new RequestStats(), onError: (error) => log.error({ err: error }, 'WIS2 request failed') },
+          { config, stats: new RequestStats(), log, onError: (error) => log.error({ err: error }, 'WIS2 request failed') },
         );
-        wis2Port = await wis2Http.listen(config.wis2.port, config.host);
+        wis2Port = await listenOn(wis2Http, config.wis2.port, config.host, 'WIS2_PORT');
         log.info({ port: wis2Port, host: config.host }, 'WIS2 subscription API listening');
 
         graphql = createGraphqlServer(services);
         http = createHttpServer(
           { graphql: graphql.handler, graphqlPath: graphql.path, web: createWebUi({ log }), rest: createRestRouter(services) },
-          { config, stats: requestStats, onError: (error) => log.error({ err: error }, 'request failed') },
+          { config, stats: requestStats, log, onError: (error) => log.error({ err: error }, 'request failed') },
         );
         graphql.attach(http.server);
-        port = await http.listen(config.port, config.host);
+        port = await listenOn(http, config.port, config.host, 'GASFLUX_PORT');
         log.info({ port, host: config.host }, 'listening');
       }
       return { port, wis2Port };

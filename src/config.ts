@@ -65,6 +65,7 @@ export const EXTRA_VARIABLES = {
   GASFLUX_DATABASE_FOLDER: 'web_api_data/database',
   GASFLUX_JOB_LOCK_LIFETIME: '60',
   GASFLUX_EVENT_BUS: 'auto',
+  GASFLUX_LOG_FORMAT: 'json',
   WIS2_PORT: '5002',
   WIS2_DATA_FOLDER: 'web_api_data/wis2/downloads',
   WIS2_SECRET_KEY_FILE: 'web_api_data/wis2/secret.key',
@@ -124,6 +125,7 @@ const schema = z.object({
   GASFLUX_DATABASE_FOLDER: z.string().trim().min(1),
   GASFLUX_JOB_LOCK_LIFETIME: int(1),
   GASFLUX_EVENT_BUS: z.enum(['auto', 'memory', 'mongodb']),
+  GASFLUX_LOG_FORMAT: z.string().trim().toLowerCase().pipe(z.enum(['json', 'text'])),
   WIS2_PORT: int(0, 65535),
   WIS2_DATA_FOLDER: z.string().trim().min(1),
   WIS2_SECRET_KEY_FILE: z.string().trim().min(1),
@@ -150,6 +152,8 @@ export interface AppConfig {
   /** The level as written in the environment (reported by GET /config). */
   logLevelName: string;
   logFile: string | null;
+  /** `json`: pino's JSON lines; `text`: the web API doc's `2026-01-14 10:30:15,123 - INFO - [task:…] …` lines. */
+  logFormat: 'json' | 'text';
   corsOrigins: string[];
   /** Seconds. */
   taskCleanupInterval: number;
@@ -237,6 +241,7 @@ export function loadConfig(env: Record<string, string | undefined>, options: { r
     logLevel: v.GASFLUX_DEBUG ? 'debug' : LEVELS[v.GASFLUX_LOG_LEVEL],
     logLevelName: v.GASFLUX_LOG_LEVEL,
     logFile: v.GASFLUX_LOG_FILE === '' ? null : abs(v.GASFLUX_LOG_FILE),
+    logFormat: v.GASFLUX_LOG_FORMAT,
     corsOrigins: v.GASFLUX_CORS_ORIGINS,
     taskCleanupInterval: v.GASFLUX_TASK_CLEANUP_INTERVAL,
     maxTaskAge: v.GASFLUX_MAX_TASK_AGE,

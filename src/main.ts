@@ -1,9 +1,12 @@
-/** The process entry (the only module with side effects): `tsx src/main.ts [--role api|worker|all]`. */
+/** The process entry (the only module with side effects): `node --import tsx src/main.ts [--role api|worker|all]`. */
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Role } from './config.js';
-import { buildApp } from './app.js';
+import { buildApp, PortInUseError, type App } from './app.js';
+import { DatabaseFolderInUseError } from './infra/ferretdb.js';
 
 const SHUTDOWN_TIMEOUT_MS = 25_000;
+/** A repeat of the stop signal this soon is the same stop, delivered twice; only a later one forces the exit. */
+const RELAYED_SIGNAL_MS = 1000;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { role: { type: 'string', default: 'all' } } });
@@ -23,13 +26,15 @@ async function main(): Promise<void> {
     throw error;
   }
   const app = buildApp(config);
-  let stopping = false;
+  let stoppingSince: number | null = null;
   const shutdown = (signal: string) => {
-    if (stopping) {
+    if (stoppingSince !== null) {
+      // `npm start` relays the signal it got to us, and a terminal's Ctrl-C or systemd's stop already reached us.
+      if (Date.now() - stoppingSince < RELAYED_SIGNAL_MS) return;
       app.log.warn({ signal }, 'second signal: exiting now');
       process.exit(1);
     }
-    stopping = true;
+    stoppingSince = Date.now();
     app.log.info({ signal }, 'signal received');
     setTimeout(() => process.exit(1), SHUTDOWN_TIMEOUT_MS).unref();
     app.stop().then(
@@ -42,7 +47,21 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
-  await app.start();
+  try {
+    await app.start();
+  } catch (error) {
+    // Expected failures are one line; anything else is a bug and keeps its stack.
+    const expected = error instanceof PortInUseError || error instanceof DatabaseFolderInUseError;
+    console.error(expected ? error.message : error);
+    await stopAfterFailedStart(app);
+    process.exit(1);
+  }
+}
+
+/** Undoes a partial start (the bundled FerretDB above all), within the shutdown timeout. */
+async function stopAfterFailedStart(app: App): Promise<void> {
+  const timeout = new Promise<void>((resolve) => setTimeout(resolve, SHUTDOWN_TIMEOUT_MS).unref());
+  await Promise.race([app.stop().catch((error) => app.log.error({ err: error }, 'shutdown failed')), timeout]);
 }
 
 main().catch((error) => {

@@ -1,14 +1,19 @@
 /**
  * Health and statistics of the service: the rules of GET /health and GET /stats (and their GraphQL twins) in one
- * place. Storage must be writable, at most 20 active tasks, and an HTTP error rate of at most 10 %.
+ * place. Storage must be writable, at most 20 active tasks, and at most 10 % server errors (5xx) among the requests
+ * of the last five minutes, judged once there are at least 20 of them: client mistakes (404, 405, …) never degrade
+ * the service, and neither do a few unlucky requests on an idle one. /stats keeps counting every status ≥ 400.
  */
 import { access, constants, stat, statfs } from 'node:fs/promises';
 import { freemem, totalmem } from 'node:os';
 import type { AppServices } from '../app-services.js';
+import type { RecentRequests } from '../infra/request-stats.js';
 import type { TaskStatus } from './task.js';
 
 export const MAX_ACTIVE_TASKS = 20;
 export const MAX_ERROR_RATE_PERCENT = 10;
+/** Fewer recent requests than this say nothing about the service (and one prober could not tip the verdict). */
+export const MIN_REQUESTS_FOR_ERROR_RATE = 20;
 
 const round = (value: number, digits = 2) => Math.round(value * 10 ** digits) / 10 ** digits;
 
@@ -51,6 +56,12 @@ function requestFigures(services: AppServices) {
   };
 }
 
+/** The health verdict on recent traffic: its server error rate, and whether that rate degrades the service. */
+export function serverErrorRate(recent: RecentRequests): { percent: number; tooHigh: boolean } {
+  const percent = recent.total ? round((recent.serverErrors / recent.total) * 100) : 0;
+  return { percent, tooHigh: recent.total >= MIN_REQUESTS_FOR_ERROR_RATE && percent > MAX_ERROR_RATE_PERCENT };
+}
+
 export interface HealthReport {
   status: 'healthy' | 'degraded';
   version: string;
@@ -58,6 +69,7 @@ export interface HealthReport {
   uptimeSeconds: number;
   storage: { uploadsWritable: boolean; outputsWritable: boolean; databaseReachable: boolean };
   tasks: { activeCount: number; totalTracked: number; totalProcessed: number; successRatePercent: number };
+  /** `errorRatePercent` is the rate the verdict judges: 5xx among the recent requests (see serverErrorRate). */
   performance: { requestsPerSecond: number; avgResponseTimeMs: number; errorRatePercent: number };
   /** Why the service is degraded (in the web API's words); empty when healthy. */
   issues: { code: 'storage' | 'database' | 'load' | 'error_rate'; zh: string; en: string }[];
@@ -68,14 +80,15 @@ export async function healthReport(services: AppServices): Promise<HealthReport>
   const databaseReachable = await services.database.db.command({ ping: 1 }).then(() => true, () => false);
   const tasks = databaseReachable ? await taskCounts(services) : null;
   const requests = requestFigures(services);
+  const errorRate = serverErrorRate(requests.snapshot.recent);
   const issues: HealthReport['issues'] = [];
   if (!uploadsWritable || !outputsWritable) {
     const which = [!uploadsWritable && 'uploads', !outputsWritable && 'outputs'].filter(Boolean).join(', ');
     issues.push({ code: 'storage', zh: `存储不可写 (${which})`, en: `Storage not writable (${which})` });
   }
   if (!databaseReachable) issues.push({ code: 'database', zh: '数据库不可用', en: 'Database unreachable' });
-  if (requests.errorRatePercent > MAX_ERROR_RATE_PERCENT) {
-    issues.push({ code: 'error_rate', zh: `错误率过高 (${requests.errorRatePercent}%)`, en: `Error rate too high (${requests.errorRatePercent}%)` });
+  if (errorRate.tooHigh) {
+    issues.push({ code: 'error_rate', zh: `错误率过高 (${errorRate.percent}%)`, en: `Error rate too high (${errorRate.percent}%)` });
   }
   if (tasks && tasks.active > MAX_ACTIVE_TASKS) {
     issues.push({ code: 'load', zh: `活跃任务数量过多 (${tasks.active})`, en: `Too many active tasks (${tasks.active})` });
@@ -95,7 +108,7 @@ export async function healthReport(services: AppServices): Promise<HealthReport>
     performance: {
       requestsPerSecond: requests.requestsPerSecond,
       avgResponseTimeMs: round(requests.snapshot.avgMs),
-      errorRatePercent: requests.errorRatePercent,
+      errorRatePercent: errorRate.percent,
     },
     issues,
   };

@@ -1,12 +1,14 @@
 /**
  * One node:http server: `/graphql` goes to Yoga (HTTP, SSE and, through the upgrade, graphql-ws); the web page's
- * paths (when a `web` handler is given) to it; everything else to the REST router. Every request is counted for
- * /health and /stats.
+ * paths (when a `web` handler is given) to it; everything else to the REST router. Every answered request is counted
+ * for /health and /stats and logged (`POST /upload - 202 - 2.34s`, with the task it concerns).
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { AppConfig } from '../config.js';
+import { isTaskId } from '../domain/task.js';
 import type { RequestStats } from '../infra/request-stats.js';
+import { logRequest, type Logger } from '../logger.js';
 
 export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 
@@ -23,15 +25,43 @@ export interface HttpServer {
   close(graceMs: number): Promise<void>;
 }
 
+const notedTasks = new WeakMap<ServerResponse, string>();
+
+/** Tells the request log which task a request concerns when its path does not say (the task POST /upload created). */
+export function noteRequestTask(res: ServerResponse, taskId: string): void {
+  notedTasks.set(res, taskId);
+}
+
+/** The task of `/task/{id}` and `/download/{id}/…`, or the one a handler noted. */
+function requestTask(path: string, res: ServerResponse): string | null {
+  const noted = notedTasks.get(res);
+  if (noted) return noted;
+  const match = /^\/(?:task|download)\/(.+)$/.exec(path);
+  if (!match) return null;
+  let rest: string;
+  try {
+    rest = decodeURIComponent(match[1]);
+  } catch {
+    return null;
+  }
+  const id = rest.split('/')[0];
+  return isTaskId(id) ? id : null;
+}
+
 export function createHttpServer(
   handlers: { graphql?: NodeHandler; graphqlPath?: string; web?: PathsHandler; rest: NodeHandler },
-  options: { config: Pick<AppConfig, 'connectionLimit' | 'channelTimeout'>; stats: RequestStats; onError: (error: unknown) => void },
+  options: { config: Pick<AppConfig, 'connectionLimit' | 'channelTimeout'>; stats: RequestStats; log: Logger; onError: (error: unknown) => void },
 ): HttpServer {
   const sockets = new Set<Socket>();
   const server = http.createServer((req, res) => {
     const started = performance.now();
     const path = (req.url ?? '/').split('?')[0];
-    res.once('finish', () => options.stats.record(req.method ?? 'GET', path, res.statusCode, performance.now() - started));
+    res.once('finish', () => {
+      const method = req.method ?? 'GET';
+      const ms = performance.now() - started;
+      options.stats.record(method, path, res.statusCode, ms);
+      logRequest(options.log, { method, path, status: res.statusCode, ms, taskId: requestTask(path, res) });
+    });
     const handler =
       handlers.graphql && path === handlers.graphqlPath
         ? handlers.graphql

@@ -1,20 +1,39 @@
 /**
  * The bundled MongoDB-protocol server: FerretDB v1 embedded in a tiny Go program (tools/ferretdb), built once into a
  * cache outside git and started on loopback with SQLite files (or in memory, for tests).
+ *
+ * It lives and dies with the process that starts it: the runner stops when its stdin (a pipe from us) closes, which
+ * the kernel does however we end, and leaves SIGINT/SIGTERM to us while we live, so our graceful stop still has its
+ * database. It holds a lock on its data folder, so a second server never opens the same SQLite files; a server left
+ * over on the folder whose parent is gone is stopped before a new one starts.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join, resolve as resolvePath } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
 const FERRETDB_VERSION = 'v1.24.1';
 const sourceDir = fileURLToPath(new URL('../../tools/ferretdb/', import.meta.url));
+const BINARY_PREFIX = 'ferretdb-runner-';
+/** Written by the runner into its data folder: `{"pid":…,"parentPid":…}` of the server holding the folder. */
+const LOCK_FILE = 'ferretdb.lock';
+/** The runner's exit code when another server holds the folder's lock. */
+const EXIT_FOLDER_IN_USE = 3;
+const STOP_TIMEOUT_MS = 5000;
 
+/** The cached binary is named by FerretDB version and a hash of the runner's source, so a changed runner is rebuilt. */
 export function ferretdbBinaryPath(): string {
   const cache = process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache');
-  return join(cache, 'gasflux-api', `ferretdb-runner-${FERRETDB_VERSION}`);
+  return join(cache, 'gasflux-api', `${BINARY_PREFIX}${FERRETDB_VERSION}-${runnerSourceHash()}`);
+}
+
+function runnerSourceHash(): string {
+  const hash = createHash('sha256');
+  for (const file of ['main.go', 'go.mod', 'go.sum']) hash.update(`${file}\0`).update(readFileSync(join(sourceDir, file)));
+  return hash.digest('hex').slice(0, 12);
 }
 
 /** Builds the runner with the Go toolchain unless the cached binary exists. Takes about a minute the first time. */
@@ -46,15 +65,27 @@ export interface FerretdbServer {
   stop(): Promise<void>;
 }
 
+/** The data folder is held by the FerretDB of a service that is still running. main prints the message alone. */
+export class DatabaseFolderInUseError extends Error {
+  constructor(dataDir: string, servicePid: number | null) {
+    const by = servicePid === null ? 'another running GasFlux API' : `another running GasFlux API (process ${servicePid})`;
+    super(`the database folder ${dataDir} is in use by ${by}: stop it first, or set GASFLUX_DATABASE_FOLDER to another folder`);
+  }
+}
+
 /**
  * Starts FerretDB on a free loopback port with its SQLite files in `dataDir`, and resolves once it prints its URI.
  * (The runner's in-memory mode is not used: without WAL, an open read cursor there blocks every writer.)
  */
 export async function startFerretdb(options: { dataDir: string; log?: (message: string) => void }): Promise<FerretdbServer> {
-  const binary = ensureFerretdbBinary(options.log);
-  mkdirSync(options.dataDir, { recursive: true });
-  const args = ['-listen', '127.0.0.1:0', '-data', options.dataDir, '-log-level', 'error'];
-  const child: ChildProcess = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const log = options.log ?? (() => {});
+  const binary = ensureFerretdbBinary(log);
+  const dataDir = resolvePath(options.dataDir);
+  mkdirSync(dataDir, { recursive: true });
+  await stopStaleServers(dataDir, log);
+  const args = ['-listen', '127.0.0.1:0', '-data', dataDir, '-log-level', 'error', '-exit-with-stdin'];
+  // We never write to its stdin: the open pipe tells the runner we are alive.
+  const child: ChildProcess = spawn(binary, args, { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (chunk) => {
     stderr = (stderr + chunk).slice(-4000);
@@ -62,17 +93,116 @@ export async function startFerretdb(options: { dataDir: string; log?: (message: 
   const uri = await new Promise<string>((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! });
     lines.once('line', (line) => resolve(line.trim()));
-    child.once('exit', (code) => reject(new Error(`FerretDB exited with code ${code}: ${stderr}`)));
+    child.once('exit', (code) =>
+      reject(
+        code === EXIT_FOLDER_IN_USE
+          ? new DatabaseFolderInUseError(dataDir, readLockHolder(dataDir)?.parentPid ?? null)
+          : new Error(`FerretDB exited with code ${code}: ${stderr}`),
+      ),
+    );
     child.once('error', reject);
   });
   return {
     uri,
     stop: () =>
       new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
         child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-        setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+        // Closing its stdin is the stop request: while we live, the runner leaves SIGINT and SIGTERM to us.
+        child.stdin!.end();
+        setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS).unref();
       }),
   };
+}
+
+interface LockHolder {
+  pid: number;
+  parentPid: number;
+}
+
+function readLockHolder(dataDir: string): LockHolder | null {
+  try {
+    const record = JSON.parse(readFileSync(join(dataDir, LOCK_FILE), 'utf8'));
+    return Number.isInteger(record.pid) && Number.isInteger(record.parentPid) ? record : null;
+  } catch {
+    return null;
+  }
+}
+
+interface RunnerProcess {
+  pid: number;
+  parentPid: number;
+  /** The parent that started it, as its lock file records (null for a runner that wrote none). */
+  startedBy: number | null;
+}
+
+/**
+ * A server on the folder whose service is gone (a crash before runners watched their stdin, or one still closing) is
+ * stopped; one whose service is alive is an error. Needs /proc (Linux); elsewhere the runner's lock is the only guard.
+ */
+async function stopStaleServers(dataDir: string, log: (message: string) => void): Promise<void> {
+  for (const runner of runnersServing(dataDir)) {
+    if (!isOrphaned(runner)) throw new DatabaseFolderInUseError(dataDir, runner.parentPid);
+    log(`stopping a stale bundled FerretDB (process ${runner.pid}) left on ${dataDir} by a service that is gone`);
+    await stopProcess(runner.pid);
+  }
+}
+
+/** Our runners (any build) whose -data is `dataDir`, recognised by their command line. */
+function runnersServing(dataDir: string): RunnerProcess[] {
+  if (!existsSync('/proc/self/stat')) return [];
+  const holder = readLockHolder(dataDir);
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .flatMap((name) => {
+      const pid = Number(name);
+      const args = readProcFile(pid, 'cmdline')?.split('\0') ?? [];
+      const data = args.indexOf('-data');
+      if (!basename(args[0] ?? '').startsWith(BINARY_PREFIX) || data < 0 || resolvePath(args[data + 1] ?? '') !== dataDir) return [];
+      const stat = processStat(pid);
+      if (!stat || stat.state === 'Z') return [];
+      return [{ pid, parentPid: stat.parentPid, startedBy: holder?.pid === pid ? holder.parentPid : null }];
+    });
+}
+
+/** The kernel gives an orphan a new parent (PID 1 or a subreaper); for a runner that recorded none, PID 1 tells. */
+function isOrphaned(runner: RunnerProcess): boolean {
+  return runner.startedBy === null ? runner.parentPid === 1 : runner.parentPid !== runner.startedBy;
+}
+
+async function stopProcess(pid: number): Promise<void> {
+  for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      return; // already gone
+    }
+    const deadline = Date.now() + STOP_TIMEOUT_MS;
+    while (Date.now() < deadline) {
+      if (!isRunning(pid)) return;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+  throw new Error(`could not stop the stale bundled FerretDB (process ${pid})`);
+}
+
+function isRunning(pid: number): boolean {
+  const stat = processStat(pid);
+  return stat !== null && stat.state !== 'Z';
+}
+
+function processStat(pid: number): { state: string; parentPid: number } | null {
+  const stat = readProcFile(pid, 'stat');
+  if (!stat) return null;
+  // "pid (comm) state ppid …": comm may hold spaces and parentheses, so read after the last ')'.
+  const [state, parentPid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { state, parentPid: Number(parentPid) };
+}
+
+function readProcFile(pid: number, file: string): string | null {
+  try {
+    return readFileSync(`/proc/${pid}/${file}`, 'utf8');
+  } catch {
+    return null;
+  }
 }

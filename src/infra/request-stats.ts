@@ -1,4 +1,11 @@
-/** HTTP request statistics of this process, for GET /health and GET /stats (reset by POST /stats/reset). */
+/**
+ * HTTP request statistics of this process, for GET /health and GET /stats (reset by POST /stats/reset).
+ *
+ * Two views: counters since the start or the last reset (what /stats reports: every status ≥ 400 is an error), and a
+ * sliding window of recent traffic with its server errors (5xx), which is what /health judges. The window leaves out
+ * the health probes themselves: a degraded /health answers 503, and counting those would keep it degraded after the
+ * cause is gone, while a busy prober's 200s would hide real failures.
+ */
 export interface RequestStatsSnapshot {
   since: Date;
   total: number;
@@ -9,12 +16,40 @@ export interface RequestStatsSnapshot {
   avgMs: number;
   maxMs: number;
   minMs: number;
+  /** Requests answered within the last `windowMs` (health probes left out) and how many of them were 5xx. */
+  recent: RecentRequests;
+}
+
+export interface RecentRequests {
+  windowMs: number;
+  total: number;
+  serverErrors: number;
+}
+
+export interface RequestStatsOptions {
+  /** Milliseconds since the epoch; tests pass a clock they move. */
+  now?: () => number;
+  windowMs?: number;
 }
 
 const MAX_TRACKED_ENDPOINTS = 1000;
+/** Five minutes: long enough to see a trend, short enough that the service recovers soon after the cause is gone. */
+export const RECENT_WINDOW_MS = 5 * 60_000;
+/** The window is kept in buckets of this length, so it slides in steps of at most this much. */
+const BUCKET_MS = 10_000;
+/** Paths whose answers are reports about the service, not service given (see the module comment). */
+const HEALTH_PROBES = new Set(['/health']);
+
+interface Bucket {
+  start: number;
+  total: number;
+  serverErrors: number;
+}
 
 export class RequestStats {
-  private since = new Date();
+  private readonly now: () => number;
+  private readonly windowMs: number;
+  private since: Date;
   private total = 0;
   private errors = 0;
   private byMethod = new Map<string, number>();
@@ -23,6 +58,13 @@ export class RequestStats {
   private sumMs = 0;
   private maxMs = 0;
   private minMs = Infinity;
+  private buckets: Bucket[] = [];
+
+  constructor(private readonly options: RequestStatsOptions = {}) {
+    this.now = options.now ?? Date.now;
+    this.windowMs = options.windowMs ?? RECENT_WINDOW_MS;
+    this.since = new Date(this.now());
+  }
 
   record(method: string, path: string, status: number, ms: number): void {
     this.total += 1;
@@ -35,10 +77,11 @@ export class RequestStats {
     this.sumMs += ms;
     this.maxMs = Math.max(this.maxMs, ms);
     this.minMs = Math.min(this.minMs, ms);
+    if (!HEALTH_PROBES.has(path)) this.recordRecent(status >= 500);
   }
 
   reset(): void {
-    Object.assign(this, new RequestStats());
+    Object.assign(this, new RequestStats(this.options));
   }
 
   snapshot(): RequestStatsSnapshot {
@@ -53,6 +96,35 @@ export class RequestStats {
       avgMs: this.total ? this.sumMs / this.total : 0,
       maxMs: this.maxMs,
       minMs: this.total ? this.minMs : 0,
+      recent: this.recent(),
     };
+  }
+
+  private recordRecent(serverError: boolean): void {
+    const start = Math.floor(this.now() / BUCKET_MS) * BUCKET_MS;
+    let bucket = this.buckets.at(-1);
+    if (bucket?.start !== start) {
+      bucket = { start, total: 0, serverErrors: 0 };
+      this.buckets.push(bucket);
+      this.dropExpired();
+    }
+    bucket.total += 1;
+    if (serverError) bucket.serverErrors += 1;
+  }
+
+  private recent(): RecentRequests {
+    this.dropExpired();
+    let total = 0;
+    let serverErrors = 0;
+    for (const bucket of this.buckets) {
+      total += bucket.total;
+      serverErrors += bucket.serverErrors;
+    }
+    return { windowMs: this.windowMs, total, serverErrors };
+  }
+
+  private dropExpired(): void {
+    const oldest = this.now() - this.windowMs;
+    while (this.buckets.length && this.buckets[0].start <= oldest) this.buckets.shift();
   }
 }

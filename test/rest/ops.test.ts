@@ -197,29 +197,6 @@ describe('REST monitoring: /health, /stats, /stats/reset, /config', () => {
     assert.deepEqual((await getJson(other.url, '/config')).json.data.configuration.cors_origins, ['https://a.example', 'https://b.example']);
   });
 
-  test('GET /health is 503 "服务不可用" with the issue while more than 10 % of requests fail, and healthy again after a reset', async () => {
-    await resetStats(app.url);
-    for (let i = 0; i < 5; i++) await rawRequest(app.url, { path: `/missing-${i}` });
-    const { status, json } = await getJson(app.url, '/health');
-    assert.equal(status, 503);
-    assert.equal(json.code, 503);
-    assert.equal(json.message, '服务不可用');
-    assert.equal(json.data.status, 'degraded');
-    assert.equal(json.status, 'degraded');
-    const rate = json.data.performance.error_rate_percent;
-    assert.ok(rate > 10);
-    assert.deepEqual(json.data.issues, [`错误率过高 (${rate}%)`]);
-    assert.deepEqual(json.issues, json.data.issues);
-
-    const en = await getJson(app.url, '/health', { headers: { 'accept-language': 'en' } });
-    assert.equal(en.status, 503);
-    assert.equal(en.json.message, 'Service unavailable');
-    assert.match(en.json.data.issues[0], /^Error rate too high \(\d+(\.\d+)?%\)$/);
-
-    await resetStats(app.url);
-    assert.equal((await getJson(app.url, '/health')).status, 200);
-  });
-
   test('GET /health is 503 with a storage issue when the output folder is removed or replaced by a file', async () => {
     const folder = other.config.outputFolder;
     rmSync(folder, { recursive: true, force: true });

@@ -33,6 +33,24 @@ describe('configuration from the environment', () => {
     );
   });
 
+  test('log lines are JSON by default and text (the web API doc\'s format) with GASFLUX_LOG_FORMAT=text', () => {
+    assert.equal(loadConfig({}).logFormat, 'json');
+    assert.equal(loadConfig({ GASFLUX_LOG_FORMAT: 'text' }).logFormat, 'text');
+    assert.equal(loadConfig({ GASFLUX_LOG_FORMAT: ' JSON ' }).logFormat, 'json');
+    assert.equal(loadConfig({ GASFLUX_LOG_FORMAT: 'text' }).setVariables.GASFLUX_LOG_FORMAT, 'text', 'shown by GET /config');
+  });
+
+  test('a bad GASFLUX_LOG_FORMAT is a config error naming the variable and the choices, reported with the others', () => {
+    assert.throws(
+      () => loadConfig({ GASFLUX_LOG_FORMAT: 'xml', GASFLUX_PORT: 'eighty' }),
+      (error: unknown) =>
+        error instanceof ConfigError &&
+        error.problems.length === 2 &&
+        error.problems.some((p) => p.startsWith('GASFLUX_LOG_FORMAT: ') && p.includes('"json"|"text"') && p.endsWith("(got 'xml')")) &&
+        error.message.includes('GASFLUX_PORT'),
+    );
+  });
+
   test('CORS origins accept the documented JSON list or a comma-separated list', () => {
     assert.deepEqual(loadConfig({ GASFLUX_CORS_ORIGINS: '["https://a.example", "https://b.example"]' }).corsOrigins, ['https://a.example', 'https://b.example']);
     assert.deepEqual(loadConfig({ GASFLUX_CORS_ORIGINS: 'https://a.example, https://b.example' }).corsOrigins, ['https://a.example', 'https://b.example']);

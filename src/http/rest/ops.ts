@@ -114,7 +114,7 @@ export const opsRoutes: RestArea = (services) => [
     operationId: 'getHealth',
     tags: ['monitoring'],
     description:
-      'Health of the service: storage writable, at most 20 active tasks, HTTP error rate at most 10 %. 503 with `issues` when any check fails.',
+      'Health of the service: storage writable, at most 20 active tasks, server errors (5xx) at most 10 % of the requests of the last 5 minutes (judged from 20 requests on; client errors never count). 503 with `issues` when any check fails.',
     schemas: { responses: { 200: envelopeSchema(health), 503: envelopeSchema(health) } },
     async handle(call) {
       const report = await healthReport(services);

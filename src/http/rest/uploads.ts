@@ -9,6 +9,7 @@ import busboy from 'busboy';
 import { Type } from 'fets';
 import type { PendingUpload, SaveResult, UploadService } from '../../domain/upload-service.js';
 import { TASK_PRIORITIES, type StoredFile, type TaskPriority } from '../../domain/task.js';
+import { noteRequestTask } from '../server.js';
 import { discardRestOfBody } from './body.js';
 import { reply } from './envelope.js';
 import type { MessageKey } from './messages.js';
@@ -184,6 +185,7 @@ export const uploadRoutes: RestArea = (services) => {
         }
         try {
           const task = await services.uploads.commit(pending, received.data, received.config, received.priority);
+          noteRequestTask(call.res, task.id);
           return reply(call, 202, 'upload_accepted', { status: 'accepted', job_id: task.id, task_status_url: `/task/${task.id}` });
         } catch (error) {
           await services.uploads.abort(pending);
