@@ -35,6 +35,8 @@ export function createMemoryEventBus<Topics extends Record<string, unknown>>(): 
 interface StoredEvent {
   _id: ObjectId;
   origin: string;
+  /** This origin's count of published events: the order its receivers deliver them in. */
+  seq: number;
   topic: string;
   payload: unknown;
 }
@@ -48,12 +50,12 @@ const CAPPED_BYTES = 16 * 1024 * 1024;
  * time, each taking everything published meanwhile as one ordered insertMany.
  */
 class OrderedOutbox {
-  private waiting: { event: StoredEvent; done: (error?: unknown) => void }[] = [];
+  private waiting: { event: Omit<StoredEvent, '_id'>; done: (error?: unknown) => void }[] = [];
   private writing = false;
 
   constructor(private readonly events: Collection<StoredEvent>) {}
 
-  append(event: StoredEvent): Promise<void> {
+  append(event: Omit<StoredEvent, '_id'>): Promise<void> {
     return new Promise((resolve, reject) => {
       this.waiting.push({ event, done: (error) => (error === undefined ? resolve() : reject(error)) });
       if (!this.writing) void this.drain();
@@ -66,7 +68,9 @@ class OrderedOutbox {
       const batch = this.waiting.splice(0);
       let failure: unknown;
       try {
-        await this.events.insertMany(batch.map((entry) => entry.event), { ordered: true });
+        // The server makes the ids, so they follow the order of insertion across processes: FerretDB's tailable
+        // cursor resumes after the last id it returned, and ids made by two clients interleave by a random part.
+        await this.events.insertMany(batch.map((entry) => ({ ...entry.event }) as StoredEvent), { ordered: true, forceServerObjectId: true });
       } catch (error) {
         failure = error ?? new Error('event insert failed');
       }
@@ -77,32 +81,63 @@ class OrderedOutbox {
 }
 
 /**
- * Seconds by which a resumed tail reaches back. ObjectIds of different processes do not follow insertion order (an id
- * is made before its insert, and ids of one second are ordered by a per-process random part), so resuming after the
- * last id seen would skip some events and repeat others: the tail resumes a little earlier and drops the repeats.
+ * How far back the catch-up sweep reads, and how long a gap in one process's sequence is waited for. On FerretDB a
+ * tailable cursor can pass over an event that another connection commits late (it resumes after the last record it
+ * returned), so besides the tail every receiver reads the last seconds again and fills the gaps it finds.
  */
-const RESUME_OVERLAP_S = 10;
+const SWEEP_EVERY_MS = 1000;
+const SWEEP_BACK_S = 5;
+const GAP_WAIT_MS = 3000;
 
-/** Ids of the events delivered within the resume overlap (and a little more), to deliver each event once. */
-class DeliveredEvents {
-  private readonly seen = new Map<string, number>();
-  private newestSeconds = 0;
+/**
+ * Delivers each process's events once and in the order that process published them (its `seq`), whatever order
+ * the tail and the sweep find them in. A gap is waited for GAP_WAIT_MS, then passed over (the event was lost).
+ */
+class OriginOrder<E extends { origin: string; seq: number }> {
+  private readonly origins = new Map<string, { next: number; held: Map<number, E>; since: number }>();
 
-  /** False when the event was delivered already. */
-  admit(id: ObjectId): boolean {
-    const key = id.toHexString();
-    if (this.seen.has(key)) return false;
-    const seconds = id.getTimestamp().getTime() / 1000;
-    this.seen.set(key, seconds);
-    if (seconds > this.newestSeconds) {
-      this.newestSeconds = seconds;
-      for (const [k, at] of this.seen) if (at < seconds - 2 * RESUME_OVERLAP_S) this.seen.delete(k);
+  constructor(private readonly deliver: (event: E) => void) {}
+
+  /** `known` marks history present before this process started: never delivered, only where each origin stands. */
+  take(event: E, known = false): void {
+    let state = this.origins.get(event.origin);
+    if (!state) {
+      // A process first heard of mid-stream: it starts at this event unless an earlier one turns up within the wait.
+      state = { next: known ? event.seq + 1 : event.seq === 1 ? 1 : -1, held: new Map(), since: Date.now() };
+      this.origins.set(event.origin, state);
+      if (known) return;
     }
-    return true;
+    if (known) {
+      state.next = Math.max(state.next, event.seq + 1);
+      return;
+    }
+    if ((state.next !== -1 && event.seq < state.next) || state.held.has(event.seq)) return; // delivered or held already
+    if (state.held.size === 0) state.since = Date.now();
+    state.held.set(event.seq, event);
+    this.release(state);
   }
 
-  resumePoint(): ObjectId {
-    return ObjectId.createFromTime(Math.max(0, this.newestSeconds - RESUME_OVERLAP_S));
+  /** Passes over gaps that have been waited for long enough. */
+  expire(now = Date.now()): void {
+    for (const state of this.origins.values()) {
+      if (state.held.size === 0 || now - state.since < GAP_WAIT_MS) continue;
+      state.next = Math.min(...state.held.keys());
+      this.release(state);
+    }
+  }
+
+  private release(state: { next: number; held: Map<number, E>; since: number }): void {
+    if (state.next === -1) return; // still waiting to learn where this process starts
+    let advanced = false;
+    while (state.held.has(state.next)) {
+      const event = state.held.get(state.next)!;
+      state.held.delete(state.next);
+      state.next += 1;
+      advanced = true;
+      this.deliver(event);
+    }
+    // What is still held now waits behind a new gap.
+    if (advanced) state.since = Date.now();
   }
 }
 
@@ -122,23 +157,23 @@ export async function createMongoEventBus<Topics extends Record<string, unknown>
     }
   }
   const events: Collection<StoredEvent> = db.collection(COLLECTION);
-  const delivered = new DeliveredEvents();
-  // What is already there is history, not news: remembered as delivered so the resume overlap does not replay it.
-  const newest = await events.find({}).sort({ _id: -1 }).limit(1).toArray();
-  if (newest[0]) {
-    const recent = events.find({ _id: { $gte: ObjectId.createFromTime(newest[0]._id.getTimestamp().getTime() / 1000 - RESUME_OVERLAP_S) } }).project({ _id: 1 });
-    for await (const { _id } of recent) delivered.admit(_id as ObjectId);
-  }
+  const order = new OriginOrder<StoredEvent>((event) => {
+    if (event.origin !== origin) void local.publish(event.topic as keyof Topics & string, event.payload as Topics[keyof Topics & string]);
+  });
+  // What is already there is history, not news: it only tells where each process stands.
+  const since = () => ObjectId.createFromTime(Math.max(0, Math.floor(Date.now() / 1000) - SWEEP_BACK_S));
+  for await (const event of events.find({ _id: { $gte: since() } })) order.take(event, true);
+  let lastSeen = (await events.find({}).sort({ _id: -1 }).limit(1).toArray())[0]?._id ?? ObjectId.createFromTime(0);
   let closed = false;
 
   const tail = async () => {
     while (!closed) {
-      const cursor = events.find({ _id: { $gt: delivered.resumePoint() } }, { tailable: true, awaitData: true, maxAwaitTimeMS: 250 });
+      const cursor = events.find({ _id: { $gt: lastSeen } }, { tailable: true, awaitData: true, maxAwaitTimeMS: 250 });
       try {
         for await (const event of cursor) {
           if (closed) break;
-          if (!delivered.admit(event._id) || event.origin === origin) continue;
-          await local.publish(event.topic as keyof Topics & string, event.payload as Topics[keyof Topics & string]);
+          lastSeen = event._id;
+          order.take(event);
         }
       } catch (error) {
         if (!closed) onError(error);
@@ -149,17 +184,28 @@ export async function createMongoEventBus<Topics extends Record<string, unknown>
     }
   };
   const tailing = tail();
+  const sweeper = setInterval(() => {
+    void (async () => {
+      for await (const event of events.find({ _id: { $gte: since() } })) order.take(event);
+      order.expire();
+    })().catch((error: unknown) => {
+      if (!closed) onError(error);
+    });
+  }, SWEEP_EVERY_MS);
 
   const outbox = new OrderedOutbox(events);
+  let seq = 0;
 
   return {
     async publish(topic, payload) {
       await local.publish(topic, payload);
-      await outbox.append({ _id: new ObjectId(), origin, topic, payload });
+      seq += 1;
+      await outbox.append({ origin, seq, topic, payload });
     },
     subscribe: local.subscribe,
     async close() {
       closed = true;
+      clearInterval(sweeper);
       await local.close();
       await Promise.race([tailing, new Promise((r) => setTimeout(r, 1000))]);
     },

@@ -50,6 +50,6 @@ describe('the GraphQL contract', () => {
       .filter((field) => !String(field.type).endsWith('!'))
       .map((field) => field.name)
       .sort();
-    assert.deepEqual(nullable, ['configFileName', 'error', 'finishedAt', 'processingTimeSeconds', 'progress', 'runDirectory', 'startedAt']);
+    assert.deepEqual(nullable, ['configFileName', 'error', 'finishedAt', 'flux', 'processingTimeSeconds', 'progress', 'runDirectory', 'startedAt']);
   });
 });
