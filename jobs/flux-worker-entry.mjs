@@ -1,4 +1,4 @@
-// Worker-thread bootstrap: registers tsx's loader in this thread, then runs the TypeScript worker.
+// Child-process bootstrap: registers tsx's loader, then runs the TypeScript flux worker.
 import { register } from 'tsx/esm/api';
 
 register();

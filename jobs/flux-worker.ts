@@ -1,8 +1,8 @@
 /**
- * Worker-thread entry: runs the science core on one uploaded flight so the event loop of the service stays free.
- * Talks to the job through messages: progress events, then `done` or `error`.
+ * Child-process entry: runs the science core on one uploaded flight, in a process of its own so that its memory is
+ * bounded and a flight that exhausts it can only end itself. Talks to the job over IPC: it receives its input, sends
+ * progress events, then `done` or `error`, and exits.
  */
-import { parentPort, workerData } from 'node:worker_threads';
 import { analyseFile } from '../src/gasflux/analyse.js';
 import { GasfluxError } from '../src/gasflux/errors.js';
 import { summariseFlux, type FluxSummary } from '../src/gasflux/output/flux-summary.js';
@@ -18,26 +18,31 @@ export type FluxWorkerMessage =
   | { type: 'done'; runDirectory: string; files: { name: string; path: string; size: number; type: string; gas: string | null }[]; flux: FluxSummary }
   | { type: 'error'; expected: boolean; code: string; stage: string; message: string; stack: string | null };
 
-const input = workerData as FluxWorkerInput;
-const post = (message: FluxWorkerMessage) => parentPort!.postMessage(message);
+const post = (message: FluxWorkerMessage) => process.send!(message);
 
-try {
-  const outcome = await analyseFile(input.inputPath, {
-    ...(input.configYaml !== null ? { configYaml: input.configYaml } : {}),
-    outputRoot: input.outputRoot,
-    onProgress: (p) => post({ type: 'progress', stage: p.stage, gas: p.gas ?? null, completedSteps: p.completedSteps, totalSteps: p.totalSteps, fraction: p.fraction }),
-  });
-  post({
-    type: 'done',
-    runDirectory: outcome.runDirectory,
-    files: outcome.files.map((f) => ({ name: f.name, path: f.path, size: f.size, type: f.type, gas: f.gas ?? null })),
-    flux: summariseFlux(outcome.result),
-  });
-} catch (error) {
-  if (error instanceof GasfluxError) {
-    post({ type: 'error', expected: true, code: error.code, stage: error.stage, message: error.message, stack: null });
-  } else {
-    const e = error as Error;
-    post({ type: 'error', expected: false, code: 'INTERNAL_ERROR', stage: 'processing', message: e?.message ?? String(error), stack: e?.stack ?? null });
+async function run(input: FluxWorkerInput): Promise<void> {
+  try {
+    const outcome = await analyseFile(input.inputPath, {
+      ...(input.configYaml !== null ? { configYaml: input.configYaml } : {}),
+      outputRoot: input.outputRoot,
+      onProgress: (p) => post({ type: 'progress', stage: p.stage, gas: p.gas ?? null, completedSteps: p.completedSteps, totalSteps: p.totalSteps, fraction: p.fraction }),
+    });
+    post({
+      type: 'done',
+      runDirectory: outcome.runDirectory,
+      files: outcome.files.map((f) => ({ name: f.name, path: f.path, size: f.size, type: f.type, gas: f.gas ?? null })),
+      flux: summariseFlux(outcome.result),
+    });
+  } catch (error) {
+    if (error instanceof GasfluxError) {
+      post({ type: 'error', expected: true, code: error.code, stage: error.stage, message: error.message, stack: null });
+    } else {
+      const e = error as Error;
+      post({ type: 'error', expected: false, code: 'INTERNAL_ERROR', stage: 'processing', message: e?.message ?? String(error), stack: e?.stack ?? null });
+    }
   }
 }
+
+process.once('message', (input: FluxWorkerInput) => {
+  void run(input).finally(() => process.disconnect());
+});

@@ -1,5 +1,6 @@
 /** The Agenda job that processes one uploaded flight and keeps its task's progress current. */
 import { readFile, rm } from 'node:fs/promises';
+import { totalmem } from 'node:os';
 import { join, relative } from 'node:path';
 import type { Agenda, Job } from 'agenda';
 import type { Logger } from '../src/logger.js';
@@ -7,7 +8,7 @@ import type { TaskService } from '../src/domain/task-service.js';
 import type { ResultType, TaskProgress, TaskResultFile } from '../src/domain/task.js';
 import { apiStageName, STAGE_MESSAGES } from '../src/domain/stage-names.js';
 import { failureText } from '../src/domain/task-wording.js';
-import { FluxRunStopped, runFluxWorker } from './run-flux-worker.js';
+import { FluxRunLimit, FluxRunStopped, runFluxWorker, type FluxRunBudget } from './run-flux-worker.js';
 import { ActiveRuns } from './active-runs.js';
 import { LatestOnlyWriter } from './latest-only-writer.js';
 
@@ -45,6 +46,41 @@ export interface ProcessFlightContext {
   concurrency: number;
   lockLifetimeMs: number;
   running: RunningJobs;
+  budget: FluxRunBudget;
+  /** Starts of one task before it is failed (a take-over after a crash counts). */
+  maxAttempts: number;
+}
+
+/**
+ * The start-up warning when the flights a worker runs at once, each at its full memory budget, would not fit the
+ * memory this process can have (the cgroup's limit where there is one); null when they fit.
+ */
+export function flightBudgetOvercommit(threads: number, memoryMb: number, availableBytes = availableMemoryBytes()): string | null {
+  const neededMb = threads * memoryMb;
+  const availableMb = Math.floor(availableBytes / 1024 / 1024);
+  if (neededMb <= availableMb) return null;
+  return (
+    `GASFLUX_THREADS (${threads}) × GASFLUX_FLIGHT_MEMORY_MB (${memoryMb}) = ${neededMb} MB, more than the ${availableMb} MB ` +
+    'this machine offers: large flights at once could exhaust it; lower one of the two'
+  );
+}
+
+function availableMemoryBytes(): number {
+  const constrained = process.constrainedMemory?.() ?? 0;
+  return constrained > 0 && constrained < totalmem() ? constrained : totalmem();
+}
+
+/** A run over its budget fails its task with RESOURCE_LIMIT, naming the limit, its setting and the stage reached. */
+function overBudget(limit: FluxRunLimit, stage: string) {
+  const setting = limit.kind === 'memory' ? 'GASFLUX_FLIGHT_MEMORY_MB' : 'GASFLUX_FLIGHT_TIMEOUT';
+  return {
+    type: 'error' as const,
+    expected: false,
+    code: 'RESOURCE_LIMIT',
+    stage,
+    message: `${limit.message} (${setting}=${limit.limit}); it was stopped in stage ${stage}`,
+    stack: null,
+  };
 }
 
 const RESULT_TYPES: Record<string, ResultType> = { report: 'report', data: 'data', config: 'config', output_vars: 'metadata' };
@@ -65,7 +101,7 @@ export function defineProcessFlight(agenda: Agenda, context: ProcessFlightContex
 async function processFlight(job: Job<ProcessFlightData>, context: ProcessFlightContext, runs: ActiveRuns): Promise<void> {
   const { taskId } = job.attrs.data;
   const log = context.log.child({ task_id: taskId });
-  const task = await context.tasks.startAttempt(taskId);
+  const task = await context.tasks.startAttempt(taskId, context.maxAttempts);
   if (!task) {
     log.info('task is no longer queued; job skipped');
     return;
@@ -108,7 +144,7 @@ async function processFlight(job: Job<ProcessFlightData>, context: ProcessFlight
   const stopping = new AbortController();
   const run = runFluxWorker({ inputPath, configYaml, outputRoot: join(context.outputFolder, taskId) }, (message) => {
     if (message.type === 'progress') onProgress(message);
-  }, stopping.signal);
+  }, { signal: stopping.signal, budget: context.budget });
   runs.add(taskId, attempt, async () => {
     stopping.abort();
     await run.catch(() => undefined);
@@ -116,11 +152,11 @@ async function processFlight(job: Job<ProcessFlightData>, context: ProcessFlight
     log.info({ attempt }, 'run stopped by a status change; its files removed');
   });
   const outcome = await run
-    .catch((error: Error) =>
-      error instanceof FluxRunStopped
-        ? null
-        : { type: 'error' as const, expected: false, code: 'INTERNAL_ERROR', stage: 'processing', message: error.message, stack: error.stack ?? null },
-    )
+    .catch((error: Error) => {
+      if (error instanceof FluxRunStopped) return null;
+      if (error instanceof FluxRunLimit) return overBudget(error, lastStage || 'data_loading');
+      return { type: 'error' as const, expected: false, code: 'INTERNAL_ERROR', stage: 'processing', message: error.message, stack: error.stack ?? null };
+    })
     .finally(() => {
       clearInterval(keepLocked);
       runs.remove(taskId, attempt);

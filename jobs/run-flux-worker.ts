@@ -1,10 +1,12 @@
-import { Worker } from 'node:worker_threads';
+import { fork, type ChildProcess } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import type { FluxWorkerInput, FluxWorkerMessage } from './flux-worker.js';
 
-// A plain .mjs entry registers tsx in the worker thread (Node 20 does not apply the parent's loader to workers).
-const workerUrl = new URL('./flux-worker-entry.mjs', import.meta.url);
+const entry = new URL('./flux-worker-entry.mjs', import.meta.url);
+/** How often the resident memory of a running flight is read (Linux /proc). */
+const MEMORY_CHECK_MS = 200;
 
-/** The run was stopped from outside (`signal`): its thread is gone, whatever it had written stays to be removed. */
+/** The run was stopped from outside (`signal`): its process is gone, whatever it had written stays to be removed. */
 export class FluxRunStopped extends Error {
   constructor() {
     super('the run was stopped');
@@ -12,22 +14,75 @@ export class FluxRunStopped extends Error {
   }
 }
 
+/** The run went over its budget: `kind` says which, `limit` the bound (MB or seconds); its process is gone. */
+export class FluxRunLimit extends Error {
+  constructor(
+    readonly kind: 'memory' | 'time',
+    readonly limit: number,
+  ) {
+    super(kind === 'memory' ? `the flight needed more than its ${limit} MB of memory` : `the flight took longer than its ${limit} s`);
+    this.name = 'FluxRunLimit';
+  }
+}
+
+export interface FluxRunBudget {
+  /** Resident memory of the flight's process (heap, typed arrays, everything), MB. */
+  memoryMb: number;
+  /** Wall clock, ms. */
+  timeoutMs: number;
+}
+
+/** Resident set size of a process in MB, or null where /proc cannot tell. */
+async function residentMb(pid: number): Promise<number | null> {
+  try {
+    const status = await readFile(`/proc/${pid}/status`, 'utf8');
+    const kb = /^VmRSS:\s+(\d+) kB$/m.exec(status)?.[1];
+    return kb ? Number(kb) / 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
 /**
- * Runs one analysis in a worker thread, relaying its messages; resolves with the final one. Aborting `signal`
- * terminates the thread; the promise then rejects with FluxRunStopped once the thread has exited.
+ * Runs one analysis in a child process within `budget`, relaying its messages; resolves with the final one. A child
+ * process, not a worker thread: a worker thread's heap limit can abort the whole service in some V8 paths
+ * (nodejs/node#47224, seen here), and it does not count typed arrays. The child's heap is capped by V8 and its
+ * resident memory watched; over either, or over its time, it is killed and the promise rejects with FluxRunLimit.
+ * Aborting `signal` kills it and rejects with FluxRunStopped. Either way only once the process has exited.
  */
 export function runFluxWorker(
   input: FluxWorkerInput,
   onMessage: (message: FluxWorkerMessage) => void,
-  signal?: AbortSignal,
+  options: { signal?: AbortSignal; budget: FluxRunBudget },
 ): Promise<Extract<FluxWorkerMessage, { type: 'done' | 'error' }>> {
+  const { signal, budget } = options;
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(new FluxRunStopped());
-    const worker = new Worker(workerUrl, { workerData: input });
+    const child: ChildProcess = fork(entry, [], {
+      execArgv: [`--max-old-space-size=${budget.memoryMb}`],
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    });
     let settled = false;
-    const stop = () => void worker.terminate();
-    signal?.addEventListener('abort', stop, { once: true });
-    worker.on('message', (message: FluxWorkerMessage) => {
+    let overBudget: FluxRunLimit | null = null;
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString()).slice(-4000);
+    });
+    const kill = () => child.kill('SIGKILL');
+    const timer = setTimeout(() => {
+      overBudget = new FluxRunLimit('time', Math.round(budget.timeoutMs / 1000));
+      kill();
+    }, budget.timeoutMs);
+    const watch = setInterval(() => {
+      void residentMb(child.pid!).then((mb) => {
+        if (mb !== null && mb > budget.memoryMb && !overBudget) {
+          overBudget = new FluxRunLimit('memory', budget.memoryMb);
+          kill();
+        }
+      });
+    }, MEMORY_CHECK_MS);
+    signal?.addEventListener('abort', kill, { once: true });
+    child.on('message', (message: FluxWorkerMessage) => {
       if (settled) return;
       if (message.type === 'progress') onMessage(message);
       else {
@@ -35,15 +90,21 @@ export function runFluxWorker(
         resolve(message);
       }
     });
-    worker.on('error', (error) => {
-      if (!settled) reject(error);
-      settled = true;
-    });
-    worker.on('exit', (code) => {
-      signal?.removeEventListener('abort', stop);
+    child.on('error', (error) => {
       if (settled) return;
       settled = true;
-      reject(signal?.aborted ? new FluxRunStopped() : new Error(`flux worker exited with code ${code} before finishing`));
+      reject(error);
     });
+    child.on('exit', (code, exitSignal) => {
+      clearTimeout(timer);
+      clearInterval(watch);
+      signal?.removeEventListener('abort', kill);
+      if (settled) return;
+      settled = true;
+      if (signal?.aborted) return reject(new FluxRunStopped());
+      if (!overBudget && /heap out of memory|Reached heap limit/.test(stderr)) overBudget = new FluxRunLimit('memory', budget.memoryMb);
+      reject(overBudget ?? new Error(`the flux process ended (${exitSignal ?? `code ${code}`}) before finishing: ${stderr.trim().split('\n').at(-1) ?? ''}`));
+    });
+    child.send(input);
   });
 }

@@ -19,7 +19,7 @@ import { createRestRouter } from './http/rest/router.js';
 import { createWebUi } from './http/web-ui.js';
 import { createGraphqlServer, type GraphqlServer } from './graphql/server.js';
 import { agendaTaskQueue } from '../jobs/agenda-queue.js';
-import { defineProcessFlight, RunningJobs } from '../jobs/process-flight.js';
+import { defineProcessFlight, flightBudgetOvercommit, RunningJobs } from '../jobs/process-flight.js';
 import { scheduleCleanup } from '../jobs/cleanup-expired-tasks.js';
 import type { AppServices } from './app-services.js';
 import { GASFLUX_API_VERSION } from './gasflux/version.js';
@@ -130,7 +130,11 @@ export function buildApp(config: AppConfig, options: { quietLogs?: boolean } = {
           concurrency: config.threads,
           lockLifetimeMs: config.jobLockLifetime * 1000,
           running,
+          budget: { memoryMb: config.flightMemoryMb, timeoutMs: config.flightTimeoutSeconds * 1000 },
+          maxAttempts: config.maxAttempts,
         });
+        const overcommit = flightBudgetOvercommit(config.threads, config.flightMemoryMb);
+        if (overcommit) log.warn(overcommit);
         await scheduleCleanup(agenda, { tasks, intervalSeconds: config.taskCleanupInterval, maxAgeSeconds: config.maxTaskAge, log });
         wis2Downloader = new Wis2Downloader({
           config: config.wis2,

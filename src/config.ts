@@ -66,6 +66,9 @@ export const EXTRA_VARIABLES = {
   GASFLUX_JOB_LOCK_LIFETIME: '60',
   GASFLUX_EVENT_BUS: 'auto',
   GASFLUX_LOG_FORMAT: 'json',
+  GASFLUX_FLIGHT_MEMORY_MB: '2048',
+  GASFLUX_FLIGHT_TIMEOUT: '1800',
+  GASFLUX_MAX_ATTEMPTS: '3',
   WIS2_PORT: '5002',
   WIS2_DATA_FOLDER: 'web_api_data/wis2/downloads',
   WIS2_SECRET_KEY_FILE: 'web_api_data/wis2/secret.key',
@@ -126,6 +129,9 @@ const schema = z.object({
   GASFLUX_JOB_LOCK_LIFETIME: int(1),
   GASFLUX_EVENT_BUS: z.enum(['auto', 'memory', 'mongodb']),
   GASFLUX_LOG_FORMAT: z.string().trim().toLowerCase().pipe(z.enum(['json', 'text'])),
+  GASFLUX_FLIGHT_MEMORY_MB: int(128, 1_048_576),
+  GASFLUX_FLIGHT_TIMEOUT: int(1),
+  GASFLUX_MAX_ATTEMPTS: int(1, 100),
   WIS2_PORT: int(0, 65535),
   WIS2_DATA_FOLDER: z.string().trim().min(1),
   WIS2_SECRET_KEY_FILE: z.string().trim().min(1),
@@ -172,6 +178,11 @@ export interface AppConfig {
   jobLockLifetime: number;
   /** How live events reach other processes: `auto` uses MongoDB when the role is not `all`. */
   eventBus: 'auto' | 'memory' | 'mongodb';
+  /** The budget of one flight (its own process): resident memory (MB) and wall-clock seconds. */
+  flightMemoryMb: number;
+  flightTimeoutSeconds: number;
+  /** Starts of one task (a crashed or timed-out worker's run counts) before it is failed. */
+  maxAttempts: number;
   /** The WIS2 downloader's subscription API (its own port, same host) and storage. */
   wis2: {
     port: number;
@@ -253,6 +264,9 @@ export function loadConfig(env: Record<string, string | undefined>, options: { r
     databaseFolder: abs(v.GASFLUX_DATABASE_FOLDER),
     jobLockLifetime: v.GASFLUX_JOB_LOCK_LIFETIME,
     eventBus: v.GASFLUX_EVENT_BUS,
+    flightMemoryMb: v.GASFLUX_FLIGHT_MEMORY_MB,
+    flightTimeoutSeconds: v.GASFLUX_FLIGHT_TIMEOUT,
+    maxAttempts: v.GASFLUX_MAX_ATTEMPTS,
     wis2: {
       port: v.WIS2_PORT,
       dataFolder: abs(v.WIS2_DATA_FOLDER),

@@ -8,7 +8,7 @@ import { join, parse } from 'node:path';
 import type { Logger } from '../logger.js';
 import type { EventBus } from '../infra/event-bus.js';
 import type { TaskQuery, TaskStore } from './task-store.js';
-import { TASK_MESSAGES } from './task-wording.js';
+import { failureText, TASK_MESSAGES } from './task-wording.js';
 import {
   TASK_PRIORITIES,
   TASK_STATUSES,
@@ -337,9 +337,13 @@ export class TaskService {
    * is written on the version it read, so of two workers claiming the same attempt only one gets it, and every write
    * of an earlier attempt that arrives later is refused (they are conditional on their attempt).
    */
-  async startAttempt(id: string): Promise<Task | null> {
+  async startAttempt(id: string, maxAttempts = Infinity): Promise<Task | null> {
     const task = await this.store.get(id);
     if (!task || isFinished(task.status)) return null;
+    if (task.attempts >= maxAttempts) {
+      await this.giveUp(task, maxAttempts);
+      return null;
+    }
     const now = new Date();
     // A previous attempt that died mid-run may have left a partial run folder.
     await rm(this.outputDirectory(id), { recursive: true, force: true });
@@ -364,6 +368,26 @@ export class TaskService {
       await this.bus.publish('task', started);
     }
     return started;
+  }
+
+  /** A task started `maxAttempts` times without an outcome (its workers died or lost it each time) is failed. */
+  private async giveUp(task: Task, maxAttempts: number): Promise<void> {
+    const stage = task.progress?.stage ?? 'processing';
+    const error: TaskError = {
+      message: failureText(`started ${task.attempts} times without finishing (GASFLUX_MAX_ATTEMPTS=${maxAttempts}); the last run stopped in stage ${stage}`),
+      stage,
+      errorCode: 'TOO_MANY_ATTEMPTS',
+      traceback: null,
+    };
+    const now = new Date();
+    const failed = await this.store.change(task.id, (current) =>
+      current.attempts !== task.attempts || isFinished(current.status)
+        ? null
+        : { status: 'failed', message: TASK_MESSAGES.failed.zh, error, finishedAt: now, updatedAt: now },
+    );
+    if (!failed) return;
+    this.log.warn({ task_id: task.id, attempts: task.attempts, stage }, 'task failed: too many attempts');
+    await this.bus.publish('task', failed);
   }
 
   async reportProgress(id: string, attempt: number, progress: TaskProgress, message: string): Promise<void> {

@@ -283,3 +283,18 @@ describe('writing the effective config', () => {
     assert.deepEqual(resolveConfig({ yaml: dumpConfigYaml(config), complete: true }).config, config);
   });
 });
+
+test('values that set the amount of work are bounded, each refusal naming the key and the bound', () => {
+  for (const [yaml, key, bound] of [
+    ['ordinary_kriging_settings:\n  grid_resolution: 2000000\n', 'ordinary_kriging_settings.grid_resolution', '200,000'],
+    ['ordinary_kriging_settings:\n  max_points: 5000\n', 'ordinary_kriging_settings.max_points', '500'],
+    ['ordinary_kriging_settings:\n  min_nodes: 100000\n', 'ordinary_kriging_settings.min_nodes', '2,000'],
+    ['semivariogram_settings:\n  n_lags: 1000000\n', 'semivariogram_settings.n_lags', '1,000'],
+    ['algorithmic_baseline_settings:\n  fastchrom:\n    max_iter: 100000000\n', 'algorithmic_baseline_settings.fastchrom.max_iter', '10,000'],
+  ] as const) {
+    const error = configError(() => resolveConfig({ yaml }));
+    assert.ok(error.message.includes(key), error.message);
+    assert.ok(error.message.includes(`at most ${bound}`), error.message);
+  }
+  assert.equal(resolveConfig({ yaml: 'ordinary_kriging_settings:\n  grid_resolution: 200000\n' }).config.ordinary_kriging_settings.grid_resolution, 200_000);
+});

@@ -80,6 +80,17 @@ const positive = () => expect<number>('a number > 0', (v) => isNumber(v) && v > 
 const intAtLeast = (min: number) => expect<number>(`an integer >= ${min}`, (v) => isInt(v) && v >= min);
 const intAtLeastOrNull = (min: number) =>
   expect<number | null>(`an integer >= ${min}, or null`, orNull((v) => isInt(v) && v >= min));
+/**
+ * Values that set the amount of work are bounded, so that no config can make one flight run for hours or fill the
+ * memory (the per-flight budget stops what gets through; these refuse it at once, naming the key).
+ */
+const WORK_BOUNDS = { n_lags: 1_000, max_points: 500, grid_resolution: 200_000, min_nodes: 2_000, max_iter: 10_000 } as const;
+const positiveAtMost = (max: number) =>
+  expect<number>(`a number > 0 and at most ${max.toLocaleString('en-US')}`, (v) => isNumber(v) && v > 0 && v <= max);
+const intBetween = (min: number, max: number) =>
+  expect<number>(`an integer >= ${min} and at most ${max.toLocaleString('en-US')}`, (v) => isInt(v) && v >= min && v <= max);
+const intBetweenOrNull = (min: number, max: number) =>
+  expect<number | null>(`an integer >= ${min} and at most ${max.toLocaleString('en-US')}, or null`, orNull((v) => isInt(v) && v >= min && v <= max));
 
 const YAML11_BOOLEANS: Record<string, boolean> = { true: true, yes: true, on: true, false: false, no: false, off: false };
 
@@ -209,7 +220,7 @@ const fastchromFields = {
     report(`per-point weights are not supported; leave weights null, got ${show(value)}`, { code: 'UNSUPPORTED_OPTION' });
     return INVALID;
   }).optional(),
-  max_iter: intAtLeastOrNull(0).optional(),
+  max_iter: intBetweenOrNull(0, WORK_BOUNDS.max_iter).optional(),
   min_length: intAtLeastOrNull(0).optional(),
 };
 
@@ -246,7 +257,7 @@ const configSchema = mapping({
   semivariogram_settings: mapping({
     model: choice({ what: 'variogram model', allowed: ['spherical', 'exponential', 'gaussian'] as const, unknownCode: 'UNSUPPORTED_OPTION' }),
     estimator: choice({ what: 'estimator', allowed: ['cressie', 'matheron'] as const, unknownCode: 'UNSUPPORTED_OPTION' }),
-    n_lags: intAtLeast(1),
+    n_lags: intBetween(1, WORK_BOUNDS.n_lags),
     bin_func: choice({ what: 'binning function', allowed: ['even'] as const, unknownCode: 'UNSUPPORTED_OPTION' }),
     fit_method: choice({ what: 'fit method', allowed: ['lm'] as const, unknownCode: 'UNSUPPORTED_OPTION' }),
     maxlag: positive(),
@@ -257,9 +268,9 @@ const configSchema = mapping({
   }),
   ordinary_kriging_settings: mapping({
     min_points: intAtLeast(1),
-    max_points: intAtLeast(1),
-    grid_resolution: positive(),
-    min_nodes: intAtLeast(2),
+    max_points: intBetween(1, WORK_BOUNDS.max_points),
+    grid_resolution: positiveAtMost(WORK_BOUNDS.grid_resolution),
+    min_nodes: intBetween(2, WORK_BOUNDS.min_nodes),
     y_min: expect<number | null>('a number or null', orNull(isNumber)),
     cut_ground: boolean(),
   }),

@@ -1,0 +1,88 @@
+/**
+ * One flight cannot take the worker down: each runs in a process of its own with a memory and a wall-clock budget;
+ * over either, its task fails with RESOURCE_LIMIT naming the limit and the stage, and the next task runs. A task whose
+ * workers keep dying is failed after GASFLUX_MAX_ATTEMPTS starts. A budget that cannot fit the machine is warned of.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { eventually, queueUploadedFile, startTestApp, startTestDatabase, type RunningApp, type TestDatabase } from '../helpers/app-harness.ts';
+import { syntheticFlight } from '../helpers/synthetic-flight.ts';
+import { tableToCsv, tableToWorkbookBuffer } from '../helpers/table-files.ts';
+import type { Task } from '../../src/domain/task.ts';
+import { flightBudgetOvercommit } from '../../jobs/process-flight.ts';
+
+const finished = (running: RunningApp, id: string) =>
+  eventually(async () => {
+    const task = await running.app.services().tasks.get(id);
+    return task && (task.status === 'completed' || task.status === 'failed') ? task : undefined;
+  }, 180_000, 'the task to finish');
+
+const bigFlight = tableToWorkbookBuffer(syntheticFlight({ seed: 5, rows: 60_000, sampleRateHz: 1 }).table, 'xlsx');
+const smallFlight = tableToCsv(syntheticFlight({ seed: 3 }).table);
+
+describe('the budget of one flight', () => {
+  let database: TestDatabase;
+  before(async () => {
+    database = await startTestDatabase();
+  });
+  after(async () => {
+    await database?.stop();
+  });
+
+  test('a flight over its memory fails with RESOURCE_LIMIT in the stage it reached, and the next flight completes', async () => {
+    const running = await startTestApp(database, { env: { GASFLUX_FLIGHT_MEMORY_MB: '200', GASFLUX_THREADS: '1' } });
+    try {
+      const big = await queueUploadedFile(running, bigFlight);
+      const next = await queueUploadedFile(running, smallFlight, 'small.csv');
+      const failed = await finished(running, big.id);
+      assert.equal(failed.status, 'failed');
+      assert.equal(failed.error?.errorCode, 'RESOURCE_LIMIT', JSON.stringify(failed.error));
+      assert.match(failed.error!.message, /more than its 200 MB of memory \(GASFLUX_FLIGHT_MEMORY_MB=200\); it was stopped in stage [a-z_]+$/);
+      assert.equal(failed.error!.stage, failed.error!.message.match(/stage ([a-z_]+)$/)![1]);
+      const done = await finished(running, next.id);
+      assert.equal(done.status, 'completed', JSON.stringify(done.error));
+      assert.equal((await fetch(`${running.url}/health`)).status, 200, 'the service is up');
+    } finally {
+      await running.stop();
+    }
+  });
+
+  test('a flight over its time fails with RESOURCE_LIMIT naming GASFLUX_FLIGHT_TIMEOUT', async () => {
+    const running = await startTestApp(database, { env: { GASFLUX_FLIGHT_TIMEOUT: '1' } });
+    try {
+      const big = await queueUploadedFile(running, bigFlight);
+      const failed = await finished(running, big.id);
+      assert.equal(failed.error?.errorCode, 'RESOURCE_LIMIT', JSON.stringify(failed.error));
+      assert.match(failed.error!.message, /took longer than its 1 s \(GASFLUX_FLIGHT_TIMEOUT=1\); it was stopped in stage [a-z_]+$/);
+      assert.equal(failed.error!.stage, failed.error!.message.match(/stage ([a-z_]+)$/)![1]);
+      const english = await (await fetch(`${running.url}/task/${big.id}`, { headers: { 'accept-language': 'en' } })).json();
+      assert.match(english.data.error, /^Processing failed: the flight took longer/);
+    } finally {
+      await running.stop();
+    }
+  });
+
+  test('a task started GASFLUX_MAX_ATTEMPTS times without an outcome is failed instead of started again', async () => {
+    // The API role runs no jobs: the test plays the workers that took the task and died.
+    const running = await startTestApp(database, { role: 'api' });
+    try {
+      const { tasks } = running.app.services();
+      const task: Task = await queueUploadedFile(running, smallFlight, 'small.csv');
+      assert.ok(await tasks.startAttempt(task.id, 2));
+      assert.ok(await tasks.startAttempt(task.id, 2), 'a take-over: attempt 2');
+      assert.equal(await tasks.startAttempt(task.id, 2), null, 'no third start');
+      const failed = (await tasks.get(task.id))!;
+      assert.equal(failed.status, 'failed');
+      assert.equal(failed.error?.errorCode, 'TOO_MANY_ATTEMPTS');
+      assert.match(failed.error!.message, /^处理失败: started 2 times without finishing \(GASFLUX_MAX_ATTEMPTS=2\)/);
+    } finally {
+      await running.stop();
+    }
+  });
+});
+
+test('threads × memory budget over the machine is warned of at start-up, naming both settings', () => {
+  const gib = 1024 ** 3;
+  assert.equal(flightBudgetOvercommit(8, 2048, 24 * gib), null);
+  assert.match(flightBudgetOvercommit(8, 4096, 24 * gib) ?? '', /^GASFLUX_THREADS \(8\) × GASFLUX_FLIGHT_MEMORY_MB \(4096\) = 32768 MB, more than the 24576 MB/);
+});
