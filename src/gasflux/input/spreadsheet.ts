@@ -2,9 +2,9 @@ import * as XLSX from 'xlsx';
 import { GasfluxError } from '../errors.js';
 import type { CellValue, RawTable } from '../table.js';
 import { dateToText, excelSerialToText } from './excel-date.js';
-import type { ReadLimits } from './limits.js';
-import { TableBuilder } from './table-builder.js';
-import { unpackZipWithinBudget } from './zip-guard.js';
+import { type ReadLimits, formatBytes, xlsFileAllowance } from './limits.js';
+import { SheetTableBuilder } from './table-builder.js';
+import { readXlsxTable } from './xlsx-reader.js';
 
 // Excel's error codes, for error cells (#DIV/0! and friends) read without formatted text.
 const EXCEL_ERRORS: Record<number, string> = {
@@ -16,6 +16,10 @@ const XLSX_MAX_ROWS = 1_048_576;
  * The first worksheet of an .xlsx (`container: 'zip'`) or .xls (`'ole2'`) workbook. The header is the first row
  * holding any value; columns span every column that holds a value. Numbers stay numbers, date-formatted numbers
  * become `YYYY-MM-DD HH:MM:SS` text, booleans `TRUE`/`FALSE`, error cells their `#` code.
+ *
+ * An .xlsx is streamed by our own reader (xlsx-reader.ts), in memory proportional to the rows kept. An .xls has no
+ * XML to stream; SheetJS reads it whole, so its size is bounded first (xlsFileAllowance) and SheetJS stops at the
+ * row bound (`sheetRows`).
  */
 export function readWorkbookTable(
   bytes: Uint8Array,
@@ -23,8 +27,16 @@ export function readWorkbookTable(
   container: 'zip' | 'ole2',
   limits: ReadLimits,
 ): RawTable {
-  const readable = container === 'zip' ? unpackZipWithinBudget(bytes, fileName, limits.maxUncompressedBytes) : bytes;
-  const workbook = parseWorkbook(readable, fileName, limits);
+  if (container === 'zip') return readXlsxTable(bytes, fileName, limits);
+  const allowance = xlsFileAllowance(limits);
+  if (bytes.byteLength > allowance) {
+    throw new GasfluxError(
+      'CORRUPT_FILE',
+      'input',
+      `'${fileName}' is ${formatBytes(bytes.byteLength)}; an .xls of at most ${formatBytes(allowance)} is accepted for the rows allowed`,
+    );
+  }
+  const workbook = parseWorkbook(bytes, fileName, limits);
   const sheetName = workbook.SheetNames[0];
   const sheet = sheetName === undefined ? undefined : (workbook.Sheets[sheetName] as XLSX.DenseSheet | undefined);
   if (!sheet) throw new GasfluxError('CORRUPT_FILE', 'input', `'${fileName}' contains no worksheet`);
@@ -66,31 +78,17 @@ function isTruncated(sheet: XLSX.WorkSheet): boolean {
 }
 
 function sheetToTable(rows: XLSX.CellObject[][], fileName: string, limits: ReadLimits, date1904: boolean): RawTable {
-  let headerRow = -1;
-  let firstCol = Infinity;
-  let lastCol = -1;
+  const builder = new SheetTableBuilder(fileName, limits);
   for (let r = 0; r < rows.length; r++) {
     const row = rows[r];
     if (!row) continue;
+    const values: CellValue[] = [];
     for (let c = 0; c < row.length; c++) {
-      if (isEmptyCell(row[c])) continue;
-      if (headerRow < 0) headerRow = r;
-      if (c < firstCol) firstCol = c;
-      if (c > lastCol) lastCol = c;
+      const value = cellValue(row[c], date1904);
+      if (value !== null) values[c] = value;
     }
+    builder.addRow(values, r + 1);
   }
-  const builder = new TableBuilder(fileName, limits);
-  if (headerRow < 0) return builder.finish();
-
-  const width = lastCol - firstCol + 1;
-  const readRow = (r: number): CellValue[] => {
-    const row = rows[r];
-    const out = new Array<CellValue>(width);
-    for (let c = 0; c < width; c++) out[c] = row ? cellValue(row[firstCol + c], date1904) : null;
-    return out;
-  };
-  builder.setHeader(readRow(headerRow), headerRow + 1);
-  for (let r = headerRow + 1; r < rows.length; r++) builder.addRow(readRow(r), r + 1);
   return builder.finish();
 }
 

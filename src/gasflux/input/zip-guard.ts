@@ -1,4 +1,4 @@
-import { crc32, inflateRawSync } from 'node:zlib';
+import { constants, crc32, createInflateRaw, inflateRawSync } from 'node:zlib';
 import { GasfluxError } from '../errors.js';
 import { formatBytes, formatCount } from './limits.js';
 
@@ -8,35 +8,205 @@ const ZIP64_EOCD_SIGNATURE = 0x06064b50;
 const CENTRAL_SIGNATURE = 0x02014b50;
 const LOCAL_SIGNATURE = 0x04034b50;
 const MAX_ENTRIES = 10_000;
-// The re-packed zip has 32-bit offsets; leave room for its headers.
-const STORED_ZIP_MAX_BYTES = 0xf000_0000;
+/** Compressed bytes handed to zlib at a time; deflate expands at most ~1032×, so one step yields at most ~16 MB. */
+const INPUT_SLICE_BYTES = 16 * 1024;
+const OUTPUT_CHUNK_BYTES = 64 * 1024;
 
-interface ZipEntry {
+export interface ZipEntry {
+  /** The name as stored (UTF-8). */
   name: string;
-  rawName: Buffer;
   method: number;
+  crc: number;
   compressedSize: number;
   uncompressedSize: number;
   localHeaderOffset: number;
 }
 
 /**
- * Unpacks a zip (an .xlsx) under a size budget and returns the same files re-packed without compression, for
- * SheetJS, which would otherwise inflate everything with no limit (and slowly, in JavaScript). The declared
- * sizes in the central directory are summed first, so a zip bomb is refused before any work; then each entry
- * is inflated with its declared size as the output cap, so an entry that lies about its size is caught too.
- * Throws CORRUPT_FILE for a damaged or oversized zip.
+ * An untrusted zip (an .xlsx) held in memory, read without unpacking it: its directory is parsed (at most 10,000
+ * entries), and entries are inflated one at a time, as a stream of chunks, with their declared size as the cap and
+ * their CRC checked at the end. Damage is CORRUPT_FILE.
  */
-export function unpackZipWithinBudget(bytes: Uint8Array, fileName: string, maxBytes: number): Buffer {
-  const entries = readCentralDirectory(bytes, fileName);
-  const budget = Math.min(maxBytes, STORED_ZIP_MAX_BYTES);
-  const declared = entries.reduce((sum, e) => sum + e.uncompressedSize, 0);
-  if (declared > budget) {
-    throw corrupt(
-      `'${fileName}' would unpack to ${formatBytes(declared)}; at most ${formatBytes(budget)} is accepted (is it a zip bomb?)`,
-    );
+export class ZipArchive {
+  private readonly byName = new Map<string, ZipEntry>();
+
+  private constructor(
+    private readonly bytes: Uint8Array,
+    private readonly fileName: string,
+    readonly entries: readonly ZipEntry[],
+  ) {
+    for (const entry of entries) {
+      const key = normalisePartName(entry.name);
+      if (!this.byName.has(key)) this.byName.set(key, entry);
+    }
   }
-  return storedZip(entries.map((entry) => ({ name: entry.rawName, data: unpackEntry(bytes, entry, fileName) })));
+
+  static open(bytes: Uint8Array, fileName: string): ZipArchive {
+    return new ZipArchive(bytes, fileName, readCentralDirectory(bytes, fileName));
+  }
+
+  /** The entry of a part name (`xl/workbook.xml`), matched without a leading slash and case-insensitively. */
+  find(partName: string): ZipEntry | undefined {
+    return this.byName.get(normalisePartName(partName));
+  }
+
+  /**
+   * Refuses the zip, before any work, when the declared sizes exceed the budget: `main` (the first worksheet) may
+   * declare up to `mainAllowance`, every other entry together up to `restAllowance`.
+   */
+  checkDeclaredSizes(main: ZipEntry | undefined, mainAllowance: number, restAllowance: number): void {
+    if (main && main.uncompressedSize > mainAllowance) {
+      throw corrupt(
+        `'${this.fileName}' has a first worksheet that would unpack to ${formatBytes(main.uncompressedSize)}; at most ${formatBytes(mainAllowance)} is accepted for the rows allowed (is it a zip bomb?)`,
+      );
+    }
+    const rest = this.entries.reduce((sum, e) => (e === main ? sum : sum + e.uncompressedSize), 0);
+    if (rest > restAllowance) {
+      throw corrupt(
+        `'${this.fileName}' would unpack to ${formatBytes(rest)}${main ? ' besides its first worksheet' : ''}; at most ${formatBytes(restAllowance)} is accepted (is it a zip bomb?)`,
+      );
+    }
+  }
+
+  /**
+   * Inflates `entry`, handing its bytes to `onChunk` in pieces of at most 64 kB (the buffer is reused: consume it
+   * before returning). Stops when `onChunk` throws. Refuses an entry that unpacks to more than it declares (or more
+   * than `maxBytes`), to a different size, or whose CRC does not match.
+   */
+  inflate(entry: ZipEntry, onChunk: (chunk: Buffer) => void, maxBytes = Infinity): void {
+    if (entry.uncompressedSize > maxBytes) {
+      throw corrupt(`'${this.fileName}' is too large: zip entry '${entry.name}' would unpack to ${formatBytes(entry.uncompressedSize)}; at most ${formatBytes(maxBytes)} is accepted`);
+    }
+    const data = this.entryData(entry);
+    let produced = 0;
+    let crc = 0;
+    const tooLarge = (): GasfluxError =>
+      corrupt(
+        `'${this.fileName}' is damaged or hostile: zip entry '${entry.name}' unpacks to more than its declared ${formatBytes(entry.uncompressedSize)}`,
+      );
+    const take = (chunk: Buffer): void => {
+      produced += chunk.byteLength;
+      if (produced > entry.uncompressedSize) throw tooLarge();
+      crc = crc32(chunk, crc);
+      onChunk(chunk);
+    };
+    if (entry.method === 0) {
+      for (let at = 0; at < data.byteLength; at += OUTPUT_CHUNK_BYTES) take(toBuffer(data.subarray(at, at + OUTPUT_CHUNK_BYTES)));
+    } else if (entry.method === 8) {
+      inflateRawChunks(data, entry.uncompressedSize, take, {
+        damaged: (reason) => corrupt(`'${this.fileName}' is damaged: zip entry '${entry.name}' cannot be unpacked (${reason})`),
+        tooLarge,
+      });
+    } else {
+      throw corrupt(`'${this.fileName}' uses an unsupported zip compression method (${entry.method}) for '${entry.name}'`);
+    }
+    if (produced !== entry.uncompressedSize) {
+      throw corrupt(
+        `'${this.fileName}' is damaged: zip entry '${entry.name}' unpacks to ${formatCount(produced)} bytes, not the declared ${formatCount(entry.uncompressedSize)}`,
+      );
+    }
+    if (crc !== entry.crc) {
+      throw corrupt(`'${this.fileName}' is damaged: zip entry '${entry.name}' fails its CRC check`);
+    }
+  }
+
+  private entryData(entry: ZipEntry): Uint8Array {
+    const view = new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
+    const local = entry.localHeaderOffset;
+    if (local + 30 > view.byteLength || view.getUint32(local, true) !== LOCAL_SIGNATURE) {
+      throw corrupt(`'${this.fileName}' is damaged: zip entry '${entry.name}' cannot be found`);
+    }
+    const dataStart = local + 30 + view.getUint16(local + 26, true) + view.getUint16(local + 28, true);
+    const dataEnd = dataStart + entry.compressedSize;
+    if (dataEnd > this.bytes.byteLength) {
+      throw corrupt(`'${this.fileName}' is not a complete workbook: zip entry '${entry.name}' is cut short`);
+    }
+    return this.bytes.subarray(dataStart, dataEnd);
+  }
+}
+
+/** Part names compare without a leading slash, with forward slashes, case-insensitively (as Excel does). */
+function normalisePartName(name: string): string {
+  return name.replaceAll('\\', '/').replace(/^\/+/, '').toLowerCase();
+}
+
+function toBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** What node:zlib's engine exposes internally and its own synchronous calls use; checked before use. */
+interface ZlibHandle {
+  writeSync(flush: number, input: Uint8Array, inOff: number, inLen: number, out: Uint8Array, outOff: number, outLen: number): void;
+  onerror: (message: string, errno: number, code?: string) => void;
+}
+
+/**
+ * Raw deflate, inflated synchronously as a stream: compressed input goes in 16 kB at a time and output comes out
+ * 64 kB at a time, so nothing but one output buffer is held, whatever the entry unpacks to. node:zlib has no public
+ * synchronous streaming call (its streams are asynchronous, and the reader is synchronous), so this drives the
+ * engine of a `createInflateRaw()` stream the way node's own `inflateRawSync` does. Where that engine is not
+ * available, the entry is inflated in one piece, capped at its declared size.
+ */
+function inflateRawChunks(
+  data: Uint8Array,
+  declaredSize: number,
+  take: (chunk: Buffer) => void,
+  errors: InflateErrors,
+): void {
+  const engine = createInflateRaw({ chunkSize: OUTPUT_CHUNK_BYTES }) as unknown as {
+    _handle?: ZlibHandle;
+    _writeState?: Uint32Array;
+    close(): void;
+  };
+  const handle = engine._handle;
+  const state = engine._writeState;
+  if (!handle || typeof handle.writeSync !== 'function' || !(state instanceof Uint32Array)) {
+    engine.close();
+    inflateWhole(data, declaredSize, take, errors);
+    return;
+  }
+  let failure: string | undefined;
+  handle.onerror = (message) => {
+    failure = message;
+  };
+  const out = Buffer.allocUnsafe(OUTPUT_CHUNK_BYTES);
+  try {
+    let at = 0;
+    do {
+      const length = Math.min(INPUT_SLICE_BYTES, data.byteLength - at);
+      const last = at + length >= data.byteLength;
+      let inOff = at;
+      let availIn = length;
+      for (;;) {
+        handle.writeSync(last ? constants.Z_FINISH : constants.Z_NO_FLUSH, data, inOff, availIn, out, 0, out.byteLength);
+        if (failure !== undefined) throw errors.damaged(failure);
+        const availOut = state[0];
+        inOff += availIn - state[1];
+        availIn = state[1];
+        if (availOut < out.byteLength) take(out.subarray(0, out.byteLength - availOut));
+        if (availOut !== 0) break;
+      }
+      at += length;
+    } while (at < data.byteLength);
+  } finally {
+    engine.close();
+  }
+}
+
+interface InflateErrors {
+  damaged(reason: string): GasfluxError;
+  tooLarge(): GasfluxError;
+}
+
+function inflateWhole(data: Uint8Array, declaredSize: number, take: (chunk: Buffer) => void, errors: InflateErrors): void {
+  let whole: Buffer;
+  try {
+    whole = inflateRawSync(data, { maxOutputLength: Math.max(1, declaredSize) });
+  } catch (error) {
+    if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw errors.tooLarge();
+    throw errors.damaged((error as Error).message);
+  }
+  for (let at = 0; at < whole.byteLength; at += OUTPUT_CHUNK_BYTES) take(whole.subarray(at, at + OUTPUT_CHUNK_BYTES));
 }
 
 function readCentralDirectory(bytes: Uint8Array, fileName: string): ZipEntry[] {
@@ -65,11 +235,11 @@ function readCentralDirectory(bytes: Uint8Array, fileName: string): ZipEntry[] {
     const nameLength = view.getUint16(at + 28, true);
     const extraLength = view.getUint16(at + 30, true);
     const commentLength = view.getUint16(at + 32, true);
-    const rawName = Buffer.from(bytes.buffer, bytes.byteOffset + at + 46, Math.min(nameLength, view.byteLength - at - 46));
+    const rawName = Buffer.from(bytes.buffer, bytes.byteOffset + at + 46, Math.max(0, Math.min(nameLength, view.byteLength - at - 46)));
     const entry: ZipEntry = {
       name: rawName.toString('utf8'),
-      rawName,
       method: view.getUint16(at + 10, true),
+      crc: view.getUint32(at + 16, true),
       compressedSize: view.getUint32(at + 20, true),
       uncompressedSize: view.getUint32(at + 24, true),
       localHeaderOffset: view.getUint32(at + 42, true),
@@ -119,71 +289,6 @@ function applyZip64Extra(view: DataView, start: number, length: number, entry: Z
     }
     at += 4 + size;
   }
-}
-
-function unpackEntry(bytes: Uint8Array, entry: ZipEntry, fileName: string): Uint8Array {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const local = entry.localHeaderOffset;
-  if (local + 30 > view.byteLength || view.getUint32(local, true) !== LOCAL_SIGNATURE) {
-    throw corrupt(`'${fileName}' is damaged: zip entry '${entry.name}' cannot be found`);
-  }
-  const dataStart = local + 30 + view.getUint16(local + 26, true) + view.getUint16(local + 28, true);
-  const dataEnd = dataStart + entry.compressedSize;
-  if (dataEnd > bytes.byteLength) {
-    throw corrupt(`'${fileName}' is not a complete workbook: zip entry '${entry.name}' is cut short`);
-  }
-  const data = bytes.subarray(dataStart, dataEnd);
-  if (entry.method === 0) return data;
-  if (entry.method !== 8) {
-    throw corrupt(`'${fileName}' uses an unsupported zip compression method (${entry.method}) for '${entry.name}'`);
-  }
-  try {
-    return inflateRawSync(data, { maxOutputLength: Math.max(1, entry.uncompressedSize) });
-  } catch (error) {
-    if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
-      throw corrupt(
-        `'${fileName}' is damaged or hostile: zip entry '${entry.name}' unpacks to more than its declared ${formatBytes(entry.uncompressedSize)}`,
-      );
-    }
-    throw corrupt(`'${fileName}' is damaged: zip entry '${entry.name}' cannot be unpacked (${(error as Error).message})`);
-  }
-}
-
-/** A zip holding `files` uncompressed ("stored"), with a plain 32-bit directory. */
-function storedZip(files: { name: Buffer; data: Uint8Array }[]): Buffer {
-  const parts: Uint8Array[] = [];
-  const directory: Buffer[] = [];
-  let offset = 0;
-  for (const { name, data } of files) {
-    const crc = crc32(data);
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(LOCAL_SIGNATURE, 0);
-    local.writeUInt16LE(20, 4); // version needed: 2.0
-    local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(data.byteLength, 18);
-    local.writeUInt32LE(data.byteLength, 22);
-    local.writeUInt16LE(name.byteLength, 26);
-    const central = Buffer.alloc(46);
-    central.writeUInt32LE(CENTRAL_SIGNATURE, 0);
-    central.writeUInt16LE(20, 4);
-    central.writeUInt16LE(20, 6);
-    central.writeUInt32LE(crc, 16);
-    central.writeUInt32LE(data.byteLength, 20);
-    central.writeUInt32LE(data.byteLength, 24);
-    central.writeUInt16LE(name.byteLength, 28);
-    central.writeUInt32LE(offset, 42);
-    parts.push(local, name, data);
-    directory.push(central, name);
-    offset += 30 + name.byteLength + data.byteLength;
-  }
-  const directorySize = directory.reduce((sum, b) => sum + b.byteLength, 0);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(EOCD_SIGNATURE, 0);
-  end.writeUInt16LE(files.length, 8);
-  end.writeUInt16LE(files.length, 10);
-  end.writeUInt32LE(directorySize, 12);
-  end.writeUInt32LE(offset, 16);
-  return Buffer.concat([...parts, ...directory, end]);
 }
 
 function corrupt(message: string): GasfluxError {
