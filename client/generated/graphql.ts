@@ -103,6 +103,10 @@ export type UploadPart =
 
 /** BASIC needs username and password, BEARER needs token; otherwise the result is INVALID_INPUT with the REST message. */
 export type Wis2CredentialsInput = {
+  /** Also send them over plain http:// to a listed host. Default false: https only. */
+  allowInsecureHttp?: boolean | null | undefined;
+  /** Host names the credentials may be sent to: exact (case-insensitive), `*.example.org` for its subdomains (not example.org itself), or IP addresses; no scheme, port or path (ports are not matched). Absent: sent to no host. */
+  hosts?: Array<string> | null | undefined;
   password?: string | null | undefined;
   token?: string | null | undefined;
   type: Wis2CredentialsType;

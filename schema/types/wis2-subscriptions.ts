@@ -24,10 +24,19 @@ const Wis2CredentialsType = builder.enumType('Wis2CredentialsType', {
 });
 
 const Wis2Credentials = builder.objectRef<NonNullable<SubscriptionRecord['credentials']>>('Wis2Credentials').implement({
-  description: 'What is shown of stored credentials: the password and the token are write-only.',
+  description: 'What is shown of stored credentials: the password and the token are write-only; where they may be sent is shown.',
   fields: (t) => ({
     type: t.expose('type', { type: Wis2CredentialsType }),
     username: t.string({ nullable: true, description: 'For BASIC.', resolve: (credentials) => ('username' in credentials && credentials.username) || null }),
+    hosts: t.stringList({
+      description:
+        'The only hosts the credentials are sent to (REST: `credentials.hosts`), lower case; `*.example.org` stands for its subdomains. Empty: sent to no host (credentials stored before this list existed).',
+      resolve: (credentials) => credentials.hosts ?? [],
+    }),
+    allowInsecureHttp: t.boolean({
+      description: 'Whether the credentials may go over plain http:// to a listed host (REST: `credentials.allow_insecure_http`); otherwise https only.',
+      resolve: (credentials) => credentials.allow_insecure_http === true,
+    }),
   }),
 });
 
@@ -109,8 +118,16 @@ const Wis2CredentialsInput = builder.inputType('Wis2CredentialsInput', {
     username: t.string(),
     password: t.string(),
     token: t.string(),
+    hosts: t.stringList({
+      description:
+        'Host names the credentials may be sent to: exact (case-insensitive), `*.example.org` for its subdomains (not example.org itself), or IP addresses; no scheme, port or path (ports are not matched). Absent: sent to no host.',
+    }),
+    allowInsecureHttp: t.boolean({ description: 'Also send them over plain http:// to a listed host. Default false: https only.' }),
   }),
 });
+
+/** GraphQL credentials field names → the REST body's (snake_case, as the REST API). */
+const REST_CREDENTIAL_KEYS: Record<string, string> = { allowInsecureHttp: 'allow_insecure_http' };
 
 const CreateWis2SubscriptionInput = builder.inputType('CreateWis2SubscriptionInput', {
   description: 'What POST /subscriptions accepts.',
@@ -139,7 +156,16 @@ function restBody(input: object): Record<string, unknown> {
   return Object.fromEntries(
     Object.entries(input)
       .filter(([, value]) => value !== undefined)
-      .map(([key, value]) => [key, key === 'credentials' && value ? restBody(value as object) : value]),
+      .map(([key, value]) => [key, key === 'credentials' && value ? restCredentials(value as object) : value]),
+  );
+}
+
+/** The credentials input in REST form; a null `hosts` or `allowInsecureHttp` is the field left out, as in GraphQL. */
+function restCredentials(input: object): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(input)
+      .filter(([key, value]) => value !== undefined && !(value === null && (key === 'hosts' || key in REST_CREDENTIAL_KEYS)))
+      .map(([key, value]) => [REST_CREDENTIAL_KEYS[key] ?? key, value]),
   );
 }
 

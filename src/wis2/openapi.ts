@@ -156,13 +156,24 @@ export const WIS2_OPENAPI = {
     schemas: {
       Credentials: {
         type: 'object',
-        description: 'Write-only secrets: `password` and `token` are never returned; a response shows `type` (and `username`).',
+        description:
+          'Write-only secrets: `password` and `token` are never returned; a response shows `type` (and `username`), and `hosts` and `allow_insecure_http` when set. ' +
+          'The credentials are sent only to a host in `hosts`, and over plain http only with `allow_insecure_http: true`; without `hosts` they are sent to no host.',
         required: ['type'],
         properties: {
           type: { type: 'string', enum: ['basic', 'bearer'] },
           username: { type: 'string', description: 'basic' },
           password: { type: 'string', writeOnly: true, description: 'basic' },
           token: { type: 'string', writeOnly: true, description: 'bearer' },
+          hosts: {
+            type: 'array',
+            maxItems: 100,
+            items: { type: 'string' },
+            description:
+              'Host names the credentials may be sent to (also on redirects): exact, case-insensitive; `*.example.org` for every subdomain of example.org (not example.org itself); IP addresses. No scheme, port or path; ports are not matched.',
+            example: ['cache.example.org', '*.data.example.org'],
+          },
+          allow_insecure_http: { type: 'boolean', default: false, description: 'Also send the credentials over plain http:// to a listed host' },
         },
       },
       Subscription: {

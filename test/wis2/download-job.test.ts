@@ -219,13 +219,17 @@ describe('WIS2 download job against a local file server and FerretDB', () => {
     noTempFiles();
   });
 
-  test('credentials of the subscription are sent as an Authorization header', async () => {
+  test('credentials of the subscription are sent as an Authorization header to a host in their list', async () => {
     authSeen.length = 0;
     const { outcome } = await processDownload(
       request('auth.bufr4'),
-      context({ credentialsFor: async () => ({ type: 'bearer', token: 't0ken' }) }),
+      context({ credentialsFor: async () => ({ type: 'bearer', token: 't0ken', hosts: ['127.0.0.1'], allow_insecure_http: true }) }),
     );
     assert.equal(outcome.status, 'SUCCESS');
+    assert.deepEqual(authSeen, ['Bearer t0ken']);
+    // Without a host list (as stored before it existed) they go to no host; a public file still downloads.
+    const unscoped = await processDownload(request('auth-unscoped.bufr4'), context({ credentialsFor: async () => ({ type: 'bearer', token: 't0ken' }) }));
+    assert.equal(unscoped.outcome.status, 'SUCCESS');
     assert.deepEqual(authSeen, ['Bearer t0ken']);
   });
 
@@ -312,8 +316,8 @@ describe('WIS2 download job against a local file server and FerretDB', () => {
     assert.equal(await store.tryLock(keys, t), true);
   });
 
-  test('address classification', () => {
-    for (const ip of ['127.0.0.1', '10.0.0.1', '172.16.5.4', '192.168.1.1', '169.254.169.254', '::1', 'fe80::1', 'fd00::1', '::ffff:10.0.0.1', '0.0.0.0']) {
+  test('address classification (every IPv6 form that embeds an IPv4 address: address-guard.test.ts)', () => {
+    for (const ip of ['127.0.0.1', '10.0.0.1', '172.16.5.4', '192.168.1.1', '169.254.169.254', '::1', 'fe80::1', 'fd00::1', '::ffff:10.0.0.1', '0.0.0.0', '::127.0.0.1', '64:ff9b::7f00:1', '::ffff:0:7f00:1']) {
       assert.equal(isPrivateAddress(ip), true, ip);
     }
     for (const ip of ['93.184.216.34', '8.8.8.8', '2606:4700::1111', '::ffff:8.8.8.8']) assert.equal(isPrivateAddress(ip), false, ip);

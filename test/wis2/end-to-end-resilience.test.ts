@@ -92,7 +92,7 @@ describe('WIS2 downloader resilience', { skip: needsMosquitto() }, () => {
     const leafA = `a${randomUUID().slice(0, 6)}`;
     const leafB = `b${randomUUID().slice(0, 6)}`;
     const idA = await subscribe(first, { topic: topicFor(leafA), target: leafA });
-    const idB = await subscribe(first, { topic: topicFor(leafB), target: leafB, credentials: { type: 'basic', username: 'u', password: 'p' } });
+    const idB = await subscribe(first, { topic: topicFor(leafB), target: leafB, credentials: { type: 'basic', username: 'u', password: 'p', hosts: ['127.0.0.1'], allow_insecure_http: true } });
     await whenListening(first, topicFor(leafA));
     await whenListening(first, topicFor(leafB));
     await first.stop();

@@ -1,8 +1,9 @@
 /**
  * Streams one download into a temporary file (spec §5.5, §5.8, §5.9; DESIGN decision 8):
  * node:http/https with a connect timeout and a per-read timeout, connections pinned to addresses
- * that passed the address guard, redirects followed by hand (each target guarded again, the
- * Authorization header dropped on a change of host), bounded retries with exponential backoff on
+ * that passed the address guard, redirects followed by hand (each target guarded again, an
+ * Authorization header in `headers` dropped on a change of host, the subscription's credentials
+ * sent only to the hops `credentials.withheldFrom` allows), bounded retries with exponential backoff on
  * 429/500/502/503/504 and on network errors, the body hashed and counted while it is written,
  * and the transfer aborted as soon as it exceeds the declared length.
  */
@@ -24,6 +25,12 @@ export interface FetchOptions {
   /** Hard cap whatever the notification says (null = none). */
   maxBytes?: number | null;
   headers?: Record<string, string>;
+  /**
+   * The subscription's Authorization value and where it may go: `withheldFrom(url)` is null when a request to `url`
+   * may carry it, otherwise why not. Asked before every request, redirect targets included, so it is never re-sent to
+   * a host outside the subscription's list.
+   */
+  credentials?: { authorization: string; withheldFrom: (url: URL) => string | null };
   allowPrivateNetworks?: boolean;
   resolve?: GuardOptions['resolve'];
   isPrivate?: GuardOptions['isPrivate'];
@@ -55,9 +62,22 @@ export interface FetchSuccess {
   head: Buffer;
   httpStatus: number;
   attempts: number;
+  /** Why the last request went without the credentials (null: sent, or there were none). */
+  credentialsWithheld: string | null;
 }
 
-export type FetchResult = FetchSuccess | { ok: false; outcome: NegativeOutcome; attempts: number; bytes?: number };
+export interface FetchFailure {
+  ok: false;
+  outcome: NegativeOutcome;
+  attempts: number;
+  bytes?: number;
+  /** The final HTTP status when the failure is a non-200 answer. */
+  httpStatus?: number;
+  /** Why the request that got that answer went without the credentials (null: sent, or there were none). */
+  credentialsWithheld?: string | null;
+}
+
+export type FetchResult = FetchSuccess | FetchFailure;
 
 /** The metrics/reason "cache" label: the host of the download URL. */
 export function cacheHost(url: string): string {
@@ -209,6 +229,7 @@ export async function fetchToFile(options: FetchOptions): Promise<FetchResult> {
   let networkRetries = 0;
   let attempts = 0;
   const firstHost = cacheHost(options.url);
+  let withheld: string | null = null;
 
   for (;;) {
     let url = options.url;
@@ -228,9 +249,16 @@ export async function fetchToFile(options: FetchOptions): Promise<FetchResult> {
             ? { ok: false, outcome: outcomes.requestError('NameResolutionError', cache, false), attempts }
             : { ok: false, outcome: refusal(guard.reason), attempts };
         }
+        let hopHeaders = headers;
+        withheld = null;
+        if (options.credentials) {
+          withheld = options.credentials.withheldFrom(guard.url);
+          const rest = Object.fromEntries(Object.entries(headers).filter(([k]) => k.toLowerCase() !== 'authorization'));
+          hopHeaders = withheld === null ? { ...rest, authorization: options.credentials.authorization } : rest;
+        }
         attempts += 1;
         options.onAttempt?.({ url, attempt: attempts, addresses: guard.addresses });
-        res = await send(guard.url, guard.addresses, headers, options);
+        res = await send(guard.url, guard.addresses, hopHeaders, options);
         const location = res.headers.location;
         if (res.statusCode && [301, 302, 303, 307, 308].includes(res.statusCode) && location) {
           res.resume();
@@ -255,10 +283,10 @@ export async function fetchToFile(options: FetchOptions): Promise<FetchResult> {
           await sleep(Number.isFinite(retryAfter) && retryAfter > 0 ? Math.min(retryAfter * 1000, cap) : backoff, options.signal);
           continue;
         }
-        return { ok: false, outcome: outcomes.httpStatus(status, cache), attempts };
+        return { ok: false, outcome: outcomes.httpStatus(status, cache), attempts, httpStatus: status, credentialsWithheld: withheld };
       }
       const body = await receive(res, options);
-      return { ok: true, finalUrl: url, bytes: body.bytes, hash: body.hash, head: body.head, httpStatus: status, attempts };
+      return { ok: true, finalUrl: url, bytes: body.bytes, hash: body.hash, head: body.head, httpStatus: status, attempts, credentialsWithheld: withheld };
     } catch (error) {
       if (!(error instanceof AttemptError)) {
         return { ok: false, outcome: outcomes.unexpected(errorName(error), options.url), attempts };

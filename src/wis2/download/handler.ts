@@ -15,6 +15,7 @@ import { detectMediaType, effectiveMediaType, type MediaTypeNaming } from '../me
 import { outcomes, type DownloadOutcome, type VerificationFailureStatus } from '../outcomes.js';
 import type { DownloadRequest } from '../pipeline/download-request.js';
 import { commitMode, computeSavePath, isConfinedTo, tempFilePath, type FileNaming } from '../save-path.js';
+import { credentialScope, credentialsWithheld, NO_HOSTS } from '../subscriptions/credential-hosts.js';
 import type { CredentialsInput } from '../subscriptions/model.js';
 import type { GuardOptions } from './address-guard.js';
 import { DedupStore, type DedupKeys, type DedupStoreOptions } from './dedup-store.js';
@@ -35,7 +36,10 @@ export interface DownloadContext {
   db: Db;
   /** The WIS2 data root; files go to `<dataRoot>/<savePath>/YYYY/MM/DD/<file>`. */
   dataRoot: string;
-  /** Subscription credentials (SubscriptionService.credentialsFor); null/absent = no header. */
+  /**
+   * Subscription credentials (SubscriptionService.credentialsFor); null/absent = no header. They are sent only to the
+   * hosts in their `hosts` list, and over plain http only with `allow_insecure_http: true` (../subscriptions/credential-hosts.ts).
+   */
   credentialsFor?: (subscriptionId: string) => Promise<CredentialsInput | null>;
   /** Allow loopback/private/link-local targets (tests, closed networks). Default false. */
   allowPrivateNetworks?: boolean;
@@ -79,6 +83,40 @@ export function authorizationHeader(credentials: CredentialsInput | null | undef
   }
   if (credentials.type === 'bearer') return { authorization: `Bearer ${credentials.token}` };
   return {};
+}
+
+/** What has been warned about already: one warning per subscription and reason per process, bounded. */
+const warned = new Set<string>();
+const MAX_WARNED = 10_000;
+
+function warnOnce(context: DownloadContext, subscriptionId: string, why: string): void {
+  const key = `${subscriptionId}\n${why}`;
+  if (warned.has(key)) return;
+  if (warned.size >= MAX_WARNED) warned.clear();
+  warned.add(key);
+  const message =
+    why === NO_HOSTS
+      ? 'WIS2 subscription credentials have no credentials.hosts, so they are sent to no host; set credentials.hosts (PUT /subscriptions/{id})'
+      : 'WIS2 subscription credentials withheld from a download host';
+  context.log?.warn({ subscription: subscriptionId, reason: why }, message);
+}
+
+/**
+ * The fetcher's credentials option: the header value and, per request, whether it may carry it (warning once per
+ * subscription and reason when it may not). Undefined when the subscription has no credentials.
+ */
+function scopedCredentials(credentials: CredentialsInput | null, subscriptionId: string, context: DownloadContext): FetchOptions['credentials'] {
+  const authorization = authorizationHeader(credentials).authorization;
+  if (!credentials || !authorization) return undefined;
+  const scope = credentialScope(credentials);
+  return {
+    authorization,
+    withheldFrom: (url) => {
+      const why = credentialsWithheld(scope, url);
+      if (why) warnOnce(context, subscriptionId, why);
+      return why;
+    },
+  };
 }
 
 const errorClassOf = (error: unknown) => {
@@ -204,7 +242,7 @@ export async function processDownload(request: DownloadJobData, context: Downloa
       tempPath,
       hashMethod: method.method,
       expectedSize: request.expectedSize,
-      headers: authorizationHeader(credentials),
+      credentials: scopedCredentials(credentials, request.subscriptionId, context),
       allowPrivateNetworks: context.allowPrivateNetworks ?? false,
       resolve: context.resolve,
       isPrivate: context.isPrivate,
@@ -213,6 +251,10 @@ export async function processDownload(request: DownloadJobData, context: Downloa
     record.attempts = fetched.attempts;
     if (!fetched.ok) {
       if (fetched.outcome.errorClass === 'UnsupportedDownloadURL') track = false;
+      // An operator reading a 401/403 must see that the credentials were not even sent, and why.
+      if ((fetched.httpStatus === 401 || fetched.httpStatus === 403) && fetched.credentialsWithheld) {
+        return { ...fetched.outcome, reason: `${fetched.outcome.reason}; credentials not sent: ${fetched.credentialsWithheld}` };
+      }
       return fetched.outcome;
     }
 

@@ -1,6 +1,6 @@
 /** The WIS2 download step: address guard, fetcher, dedup store, records, job handler and Agenda jobs. */
-export { guardUrl, isPrivateAddress, type GuardOptions, type GuardResult, type ResolvedAddress } from './address-guard.js';
-export { cacheHost, fetchToFile, type FetchOptions, type FetchResult, type FetchSuccess } from './fetcher.js';
+export { addressRefusal, guardUrl, isPrivateAddress, type GuardOptions, type GuardResult, type ResolvedAddress } from './address-guard.js';
+export { cacheHost, fetchToFile, type FetchFailure, type FetchOptions, type FetchResult, type FetchSuccess } from './fetcher.js';
 export { DedupStore, SEEN_COLLECTION, type DedupHit, type DedupKeys, type DedupStoreOptions } from './dedup-store.js';
 export { DownloadRecords, DOWNLOADS_COLLECTION, type DownloadRecord } from './records.js';
 export {

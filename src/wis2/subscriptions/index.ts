@@ -4,3 +4,7 @@ export { loadOrCreateKey, SecretKeyError, type EncryptedBlob } from './secrets.j
 export { SubscriptionStore, StoreUnavailableError, SUBSCRIPTIONS_COLLECTION } from './store.js';
 export { MESSAGES, SubscriptionError, SubscriptionService, type SubscriptionServiceOptions } from './service.js';
 export { createWis2Router, sortedJson, MAX_BODY_BYTES } from './router.js';
+export {
+  checkCredentialScope, credentialScope, credentialsWithheld, matchesCredentialHost, normaliseHostPattern,
+  HOST_MESSAGES, MAX_CREDENTIAL_HOSTS, NO_HOSTS, type CredentialScope,
+} from './credential-hosts.js';

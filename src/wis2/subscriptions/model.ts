@@ -8,16 +8,31 @@ export const QUEUES = ['high_priority', 'large_files', 'small_files'] as const;
 export type Queue = (typeof QUEUES)[number];
 export const DEFAULT_QUEUE: Queue = 'small_files';
 
-/** Credentials as accepted on write: `{type:'basic', username, password}` or `{type:'bearer', token}`; extra keys kept. */
+/**
+ * Where the credentials may go (./credential-hosts.ts): `hosts` (canonical names, `*.` wildcards, IP addresses) and
+ * `allow_insecure_http`. Absent `hosts` means no host at all. Not secret: shown in responses.
+ */
+export interface CredentialScopeFields {
+  hosts?: string[];
+  allow_insecure_http?: boolean;
+}
+
+/**
+ * Credentials as accepted on write: `{type:'basic', username, password}` or `{type:'bearer', token}`, plus the optional
+ * scope fields (normalised by the service); extra keys kept.
+ */
 export type CredentialsInput =
-  | ({ type: 'basic'; username: string; password: string } & Record<string, unknown>)
-  | ({ type: 'bearer'; token: string } & Record<string, unknown>);
+  | ({ type: 'basic'; username: string; password: string } & CredentialScopeFields & Record<string, unknown>)
+  | ({ type: 'bearer'; token: string } & CredentialScopeFields & Record<string, unknown>);
 
-/** What a response shows of the credentials: never the password or token. */
-export type RedactedCredentials = { type: 'basic'; username?: string } | { type: 'bearer' };
+/** What a response shows of the credentials: never the password or token; the scope fields when the subscription has them. */
+export type RedactedCredentials = ({ type: 'basic'; username?: string } | { type: 'bearer' }) & CredentialScopeFields;
 
-/** Stored credentials: type and username in clear (they are shown), the whole object sealed with AES-256-GCM. */
-export interface StoredCredentials {
+/**
+ * Stored credentials: type, username and the scope fields in clear (they are shown), the whole object sealed with
+ * AES-256-GCM. The downloader decides from the sealed copy, so editing the clear fields in the database widens nothing.
+ */
+export interface StoredCredentials extends CredentialScopeFields {
   type: 'basic' | 'bearer';
   username?: string;
   sealed: EncryptedBlob;
@@ -50,8 +65,11 @@ export type SubscriptionListing = Record<string, Record<string, { save_path: str
 
 export function redactStored(credentials: StoredCredentials | null): RedactedCredentials | null {
   if (!credentials) return null;
-  if (credentials.type === 'bearer') return { type: 'bearer' };
-  return credentials.username ? { type: 'basic', username: credentials.username } : { type: 'basic' };
+  const redacted: RedactedCredentials =
+    credentials.type === 'bearer' ? { type: 'bearer' } : credentials.username ? { type: 'basic', username: credentials.username } : { type: 'basic' };
+  if (Array.isArray(credentials.hosts)) redacted.hosts = [...credentials.hosts];
+  if (typeof credentials.allow_insecure_http === 'boolean') redacted.allow_insecure_http = credentials.allow_insecure_http;
+  return redacted;
 }
 
 export function toRecord(doc: SubscriptionDocument): SubscriptionRecord {

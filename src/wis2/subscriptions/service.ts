@@ -1,8 +1,8 @@
 /**
  * The subscription rules (spec wis2-downloader §2.3–§2.8): create, get, list grouped by topic, partial update, delete.
  * Topic validated (MQTT syntax always, WIS2 shape unless switched off) and immutable; `target` confined to the data
- * root (400 `Invalid target` on escape); filter validated strictly; credentials checked as the reference, sealed at rest
- * and never returned or logged. Errors are {@link SubscriptionError}s carrying the status and the exact message.
+ * root (400 `Invalid target` on escape); filter validated strictly; credentials checked as the reference, plus their
+ * optional scope (`hosts`, `allow_insecure_http`: ./credential-hosts.ts), sealed at rest and never returned or logged. Errors are {@link SubscriptionError}s carrying the status and the exact message.
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../../logger.js';
@@ -13,6 +13,7 @@ import {
   DEFAULT_QUEUE, QUEUES, groupByTopic, toRecord,
   type CredentialsInput, type Queue, type StoredCredentials, type SubscriptionDocument, type SubscriptionListing, type SubscriptionRecord,
 } from './model.js';
+import { checkCredentialScope } from './credential-hosts.js';
 import { open, seal } from './secrets.js';
 import { StoreUnavailableError, type SubscriptionStore } from './store.js';
 import type { RoutedSubscription } from '../pipeline/notification-router.js';
@@ -225,6 +226,8 @@ export class SubscriptionService {
   private sealCredentials(id: string, credentials: CredentialsInput): StoredCredentials {
     const stored: StoredCredentials = { type: credentials.type, sealed: seal(this.options.key, JSON.stringify(credentials), id) };
     if (credentials.type === 'basic' && credentials.username) stored.username = String(credentials.username);
+    if (credentials.hosts) stored.hosts = [...credentials.hosts];
+    if (credentials.allow_insecure_http !== undefined) stored.allow_insecure_http = credentials.allow_insecure_http;
     return stored;
   }
 }
@@ -233,7 +236,7 @@ function isObject(value: unknown): value is Body {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** §2.5, in the reference's order. */
+/** §2.5, in the reference's order; then the scope (`hosts`, `allow_insecure_http`), stored normalised. */
 function checkCredentials(value: unknown): CredentialsInput | null {
   if (value === null) return null; // POST with `credentials: null`: none
   if (!isObject(value)) throw new SubscriptionError(400, MESSAGES.credentialsObject);
@@ -241,7 +244,12 @@ function checkCredentials(value: unknown): CredentialsInput | null {
   if (value.type === 'basic') {
     if (!truthy(value.username) || !truthy(value.password)) throw new SubscriptionError(400, MESSAGES.basicNeeds);
   } else if (!truthy(value.token)) throw new SubscriptionError(400, MESSAGES.bearerNeeds);
-  return value as CredentialsInput;
+  const scope = checkCredentialScope(value);
+  if (!scope.ok) throw new SubscriptionError(400, scope.error);
+  const credentials: Body = { ...value };
+  if (scope.hosts) credentials.hosts = scope.hosts;
+  if (scope.allowInsecureHttp !== undefined) credentials.allow_insecure_http = scope.allowInsecureHttp;
+  return credentials as CredentialsInput;
 }
 
 function checkQueue(value: unknown): Queue {

@@ -24,10 +24,21 @@ export function bufr(n: number, seed = 1): Buffer {
 /** `authorization`: the exact header required, else 401. */
 export type Answer = { status?: number; body?: Buffer; headers?: Record<string, string>; authorization?: string };
 
-/** A loopback HTTP server: `files` maps a path to its answer; unknown paths are 404. Counts hits per path. */
+/** What the file server saw of one request: the path, the Host header and the Authorization header (null when absent). */
+export interface SeenRequest {
+  path: string;
+  host: string;
+  authorization: string | null;
+}
+
+/**
+ * A loopback HTTP server: `files` maps a path to its answer; unknown paths are 404. Counts hits per path and records
+ * every request's Host and Authorization headers in `requests`.
+ */
 export class FileServer {
   readonly files = new Map<string, Answer>();
   readonly hits = new Map<string, number>();
+  readonly requests: SeenRequest[] = [];
   private server: Server | null = null;
   base = '';
 
@@ -35,6 +46,7 @@ export class FileServer {
     this.server = createServer((req, res) => {
       const path = (req.url ?? '/').split('?')[0];
       this.hits.set(path, (this.hits.get(path) ?? 0) + 1);
+      this.requests.push({ path, host: req.headers.host ?? '', authorization: req.headers.authorization ?? null });
       const answer = this.files.get(path);
       if (!answer) return void res.writeHead(404).end('not found');
       if (answer.authorization && req.headers.authorization !== answer.authorization) return void res.writeHead(401).end('unauthorized');
