@@ -34,16 +34,23 @@ async function readFilter(value: string): Promise<unknown> {
 
 function credentialsInput(values: Values): CreateWis2SubscriptionInput['credentials'] {
   const [username, password, token] = [str(values.username), str(values.password), str(values.token)];
+  const hosts = (str(values['credential-hosts']) ?? '').split(',').map((h) => h.trim()).filter(Boolean);
+  const where = { hosts, ...(values['allow-insecure-http'] ? { allowInsecureHttp: true } : {}) };
   if (token !== undefined && (username !== undefined || password !== undefined)) throw usage('give either --username and --password, or --token, not both');
-  if (token !== undefined) return { type: 'BEARER', token };
-  if (username === undefined && password === undefined) return undefined;
+  if (token === undefined && username === undefined && password === undefined) {
+    if (hosts.length || values['allow-insecure-http']) throw usage('--credential-hosts and --allow-insecure-http go with credentials');
+    return undefined;
+  }
+  if (hosts.length === 0) throw usage('credentials need --credential-hosts: the hosts they may be sent to (comma-separated)');
+  if (token !== undefined) return { type: 'BEARER', token, ...where };
   if (username === undefined || password === undefined) throw usage('--username and --password go together');
-  return { type: 'BASIC', username, password };
+  return { type: 'BASIC', username, password, ...where };
 }
 
 const SUBSCRIPTIONS_HELP = `Usage: gasflux-client subscriptions list [--json]
        gasflux-client subscriptions create --topic T [--target dir] [--queue high_priority|small_files|large_files]
                                            [--filter file.json|'{"rules": …}'] [--username u --password p | --token t]
+                                           [--credential-hosts h1,*.h2 [--allow-insecure-http]]
        gasflux-client subscriptions delete <id>
 
   --topic, -t    WIS2 topic, e.g. cache/a/wis2/+/data/core/weather/surface-based-observations/#
@@ -51,7 +58,9 @@ const SUBSCRIPTIONS_HELP = `Usage: gasflux-client subscriptions list [--json]
   --queue, -q    download queue (default small_files)
   --filter, -f   a rule-based filter: a JSON file, or inline JSON starting with {
   --username, --password   HTTP Basic credentials for the data (never printed)
-  --token        an HTTP Bearer token for the data (never printed)`;
+  --token        an HTTP Bearer token for the data (never printed)
+  --credential-hosts h1,*.h2   the only hosts the credentials are sent to (required with credentials)
+  --allow-insecure-http        send them over plain http too`;
 
 async function listSubscriptions(ctx: Context): Promise<number> {
   const subs = await ctx.client.wis2.list();
@@ -94,10 +103,12 @@ export const subscriptions: Command = {
     username: { type: 'string' },
     password: { type: 'string' },
     token: { type: 'string' },
+    'credential-hosts': { type: 'string' },
+    'allow-insecure-http': { type: 'boolean' },
   },
   async run(ctx, values, positionals) {
     const [action, ...rest] = positionals;
-    const createOnly = ['topic', 'target', 'queue', 'filter', 'username', 'password', 'token'].filter((k) => values[k] !== undefined);
+    const createOnly = ['topic', 'target', 'queue', 'filter', 'username', 'password', 'token', 'credential-hosts', 'allow-insecure-http'].filter((k) => values[k] !== undefined);
     if (action !== 'create' && createOnly.length) throw usage(`--${createOnly[0]} belongs to subscriptions create`);
     switch (action) {
       case 'list':

@@ -10,6 +10,8 @@ export const Wis2SubscriptionFieldsFragment = graphql(/* GraphQL */ `
     credentials {
       type
       username
+      hosts
+      allowInsecureHttp
     }
     queue
   }

@@ -97,6 +97,9 @@ export function initWis2(client: GasFluxClient): Wis2Section {
   const credType = byId<HTMLSelectElement>('wis2-cred-type');
   const basic = byId('wis2-basic');
   const bearer = byId('wis2-bearer');
+  const credHosts = byId('wis2-cred-hosts');
+  const hosts = byId<HTMLInputElement>('wis2-hosts');
+  const insecure = byId<HTMLInputElement>('wis2-insecure');
   const username = byId<HTMLInputElement>('wis2-username');
   const password = byId<HTMLInputElement>('wis2-password');
   const token = byId<HTMLInputElement>('wis2-token');
@@ -156,6 +159,7 @@ export function initWis2(client: GasFluxClient): Wis2Section {
   const showCredentialFields = () => {
     basic.hidden = credType.value !== 'BASIC';
     bearer.hidden = credType.value !== 'BEARER';
+    credHosts.hidden = credType.value === '';
   };
   credType.addEventListener('change', showCredentialFields);
   form.addEventListener('reset', () => {
@@ -194,14 +198,17 @@ export function initWis2(client: GasFluxClient): Wis2Section {
     const type = credType.value as Wis2CredentialsType | '';
     if (type === 'BASIC' && (!username.value || !password.value)) problems.push('Basic credentials need a username and a password.');
     if (type === 'BEARER' && !token.value) problems.push('Bearer credentials need a token.');
+    const hostList = hosts.value.split(',').map((host) => host.trim()).filter(Boolean);
+    if (type && hostList.length === 0) problems.push('Name the hosts the credentials may be sent to.');
     if (problems.length || 'error' in parsed) return problems.join(' ');
+    const where = { hosts: hostList, ...(insecure.checked ? { allowInsecureHttp: true } : {}) };
     return {
       topic: topic.value.trim(),
       ...(target.value.trim() ? { target: target.value.trim() } : {}),
       queue: queue.value as Wis2Queue,
       ...(parsed.filter ? { filter: parsed.filter } : {}),
-      ...(type === 'BASIC' ? { credentials: { type, username: username.value, password: password.value } } : {}),
-      ...(type === 'BEARER' ? { credentials: { type, token: token.value } } : {}),
+      ...(type === 'BASIC' ? { credentials: { type, username: username.value, password: password.value, ...where } } : {}),
+      ...(type === 'BEARER' ? { credentials: { type, token: token.value, ...where } } : {}),
     };
   }
 

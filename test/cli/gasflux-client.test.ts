@@ -246,7 +246,7 @@ describe('gasflux-client against the running service', () => {
     const password = `pw-${randomUUID()}`;
     const created = await cli('subscriptions', 'create', '--topic', TOPIC, '--target', 'synop', '--queue', 'high_priority',
       '--filter', '{"name": "bufr-only", "rules": [{"id": "bufr", "order": 1, "match": {"media_type": {"equals": "application/bufr"}}, "action": "accept"}]}',
-      '--username', 'alice', '--password', password);
+      '--username', 'alice', '--password', password, '--credential-hosts', 'data.example.org,*.cdn.example.org');
     assert.equal(created.code, 0, created.stderr);
     assert.match(created.stdout, /^credentials\s+basic \(username alice\)$/m);
     assert.match(created.stdout, /^queue\s+high_priority$/m);
@@ -257,10 +257,15 @@ describe('gasflux-client against the running service', () => {
     assert.equal(listed.code, 0);
     assert.match(listed.stdout, new RegExp(`^${id}\\s+${TOPIC.replace(/[+#]/g, '\\$&')}\\s+synop\\s+high_priority\\s+basic \\(username alice\\)\\s+bufr-only$`, 'm'));
     const json = await cli('subscriptions', 'list', '--json');
-    assert.equal(JSON.parse(json.stdout).find((s: { id: string }) => s.id === id).credentials.username, 'alice');
+    const stored = JSON.parse(json.stdout).find((s: { id: string }) => s.id === id);
+    assert.equal(stored.credentials.username, 'alice');
+    assert.deepEqual(stored.credentials.hosts, ['data.example.org', '*.cdn.example.org'], 'the credentials go to these hosts only');
+    const nowhere = await cli('subscriptions', 'create', '--topic', TOPIC, '--username', 'bob', '--password', 'x');
+    assert.equal(nowhere.code, 2);
+    assert.match(nowhere.stderr, /credentials need --credential-hosts/);
     for (const run of [created, listed, json]) assert.ok(!run.stdout.includes(password) && !run.stderr.includes(password), 'the password is never printed');
 
-    const refused = await cli('subscriptions', 'create', '--topic', TOPIC, '--target', '../outside', '--password', password, '--username', 'bob');
+    const refused = await cli('subscriptions', 'create', '--topic', TOPIC, '--target', '../outside', '--password', password, '--username', 'bob', '--credential-hosts', 'data.example.org');
     assert.equal(refused.code, 2);
     assert.match(refused.stderr, /^error: Invalid target/m);
     assert.ok(!refused.stderr.includes(password));

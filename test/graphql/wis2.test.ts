@@ -53,7 +53,7 @@ describe('WIS2 over GraphQL', () => {
         topic: TOPIC,
         target: 'restricted/obs',
         filter: BUFR_ONLY,
-        credentials: { type: 'BASIC', username: 'myuser', password: 's3cr3t' },
+        credentials: { type: 'BASIC', username: 'myuser', password: 's3cr3t', hosts: ['data.example.org'] },
         queue: 'LARGE_FILES',
       });
       assert.deepEqual(created, {
@@ -61,7 +61,7 @@ describe('WIS2 over GraphQL', () => {
         topic: TOPIC,
         target: 'restricted/obs',
         filter: BUFR_ONLY,
-        credentials: { type: 'BASIC', username: 'myuser' },
+        credentials: { type: 'BASIC', username: 'myuser', hosts: ['data.example.org'], allowInsecureHttp: false },
         queue: 'LARGE_FILES',
       });
 
@@ -72,7 +72,7 @@ describe('WIS2 over GraphQL', () => {
         topic: created.topic,
         save_path: created.target,
         filter: created.filter,
-        credentials: { type: 'basic', username: 'myuser' },
+        credentials: { type: 'basic', username: 'myuser', hosts: ['data.example.org'] },
         queue: REST_QUEUE[created.queue],
       });
 
@@ -82,7 +82,7 @@ describe('WIS2 over GraphQL', () => {
 
     test('the password and the token never come back, whatever is asked', async () => {
       const bearer = await create({ topic: TOPIC, credentials: { type: 'BEARER', token: 'tok-123' } });
-      assert.deepEqual(bearer.credentials, { type: 'BEARER', username: null });
+      assert.deepEqual(bearer.credentials, { type: 'BEARER', username: null, hosts: [], allowInsecureHttp: false });
       const { body } = await graphqlRequest(gql(), Wis2SubscriptionQuery, { id: bearer.id });
       assert.doesNotMatch(JSON.stringify(body), /tok-123/);
       const bad = await fetch(`${gql()}/graphql`, {

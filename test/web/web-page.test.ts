@@ -328,6 +328,7 @@ describe('the web page at /', { skip: needsChromium() }, () => {
     await page.getByLabel('Credentials').selectOption('BASIC');
     await page.getByLabel('Username').fill('alice');
     await page.getByLabel('Password').fill(WIS2_PASSWORD);
+    await page.getByLabel(/^Send the credentials to these hosts only/).fill('data.example.org');
 
     // A filter that is not JSON is caught before sending.
     const filter = page.getByLabel('Filter (JSON, optional)');
