@@ -199,7 +199,7 @@ export function initWis2(client: GasFluxClient): Wis2Section {
     if (type === 'BASIC' && (!username.value || !password.value)) problems.push('Basic credentials need a username and a password.');
     if (type === 'BEARER' && !token.value) problems.push('Bearer credentials need a token.');
     const hostList = hosts.value.split(',').map((host) => host.trim()).filter(Boolean);
-    if (type && hostList.length === 0) problems.push('Name the hosts the credentials may be sent to.');
+    if (type && hostList.length === 0) problems.push('Name the hosts that may receive the credentials.');
     if (problems.length || 'error' in parsed) return problems.join(' ');
     const where = { hosts: hostList, ...(insecure.checked ? { allowInsecureHttp: true } : {}) };
     return {

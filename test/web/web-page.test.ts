@@ -328,7 +328,7 @@ describe('the web page at /', { skip: needsChromium() }, () => {
     await page.getByLabel('Credentials').selectOption('BASIC');
     await page.getByLabel('Username').fill('alice');
     await page.getByLabel('Password').fill(WIS2_PASSWORD);
-    await page.getByLabel(/^Send the credentials to these hosts only/).fill('data.example.org');
+    await page.getByLabel(/^Hosts that may receive them/).fill('data.example.org');
 
     // A filter that is not JSON is caught before sending.
     const filter = page.getByLabel('Filter (JSON, optional)');
@@ -360,7 +360,7 @@ describe('the web page at /', { skip: needsChromium() }, () => {
     const everything = await page.evaluate(() => document.documentElement.outerHTML + [...document.querySelectorAll('input, textarea')].map((e) => (e as HTMLInputElement).value).join('\n'));
     assert.ok(!everything.includes(WIS2_PASSWORD), 'the password is nowhere in the page');
     const stored = await createGasFluxClient({ url: testApp().url }).wis2.get(subscriptionId);
-    assert.deepEqual(stored?.credentials, { type: 'BASIC', username: 'alice' });
+    assert.deepEqual(stored?.credentials, { type: 'BASIC', username: 'alice', hosts: ['data.example.org'], allowInsecureHttp: false });
     assert.deepEqual(stored?.filter, written);
 
     // A download outcome published on the service's bus appears in the live feed (no broker in tests).
