@@ -10,6 +10,7 @@ import { syntheticFlight } from '../helpers/synthetic-flight.ts';
 import { tableToCsv, tableToWorkbookBuffer } from '../helpers/table-files.ts';
 import type { Task } from '../../src/domain/task.ts';
 import { flightBudgetOvercommit } from '../../jobs/process-flight.ts';
+import { inflationBook } from '../helpers/xlsx-books.ts';
 
 const finished = (running: RunningApp, id: string) =>
   eventually(async () => {
@@ -85,4 +86,39 @@ test('threads × memory budget over the machine is warned of at start-up, naming
   const gib = 1024 ** 3;
   assert.equal(flightBudgetOvercommit(8, 2048, 24 * gib), null);
   assert.match(flightBudgetOvercommit(8, 4096, 24 * gib) ?? '', /^GASFLUX_THREADS \(8\) × GASFLUX_FLIGHT_MEMORY_MB \(4096\) = 32768 MB, more than the 24576 MB/);
+});
+
+describe('a hostile workbook uploaded beside a normal one', () => {
+  let database: TestDatabase;
+  before(async () => {
+    database = await startTestDatabase();
+  });
+  after(async () => {
+    await database?.stop();
+  });
+
+  test('a 1 MB .xlsx that inflates to 400 MB of XML fails its task, the service stays small, and a normal upload completes', async () => {
+    const running = await startTestApp(database);
+    try {
+      const bomb = inflationBook('<row><c><v>1</v></c></row>', (400 * 1024 * 1024) / 26);
+      assert.ok(bomb.length < 2 * 1024 * 1024, `a small file (${bomb.length} bytes)`);
+      const upload = (name: string, content: Uint8Array) => {
+        const form = new FormData();
+        form.append('file', new Blob([new Uint8Array(content)], { type: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' }), name);
+        return fetch(`${running.url}/upload`, { method: 'POST', body: form }).then((r) => r.json());
+      };
+      const [hostile, normal] = await Promise.all([upload('bomb.xlsx', bomb), upload('flight.xlsx', tableToWorkbookBuffer(syntheticFlight({ seed: 4 }).table, 'xlsx'))]);
+      const [failed, done] = await Promise.all([finished(running, hostile.job_id), finished(running, normal.job_id)]);
+      assert.equal(failed.status, 'failed');
+      assert.equal(failed.error?.stage, 'data_loading');
+      assert.match(failed.error?.errorCode ?? '', /^(TOO_MANY_ROWS|CORRUPT_FILE|RESOURCE_LIMIT)$/, JSON.stringify(failed.error));
+      assert.equal(done.status, 'completed', JSON.stringify(done.error));
+      // The flights ran in their own processes; this process (test, service and database client) never grew with them.
+      const peakMb = process.resourceUsage().maxRSS / 1024;
+      assert.ok(peakMb < 1536, `peak RSS of the service's process ${peakMb.toFixed(0)} MB`);
+      assert.equal((await fetch(`${running.url}/health`)).status, 200);
+    } finally {
+      await running.stop();
+    }
+  });
 });
