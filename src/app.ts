@@ -159,7 +159,7 @@ export function buildApp(config: AppConfig, options: { quietLogs?: boolean } = {
         services.wis2Metrics = wis2Metrics;
         stopMetricsFeed = feedWis2Metrics(wis2Metrics, { bus: events, db: database.db, dataFolder: config.wis2.dataFolder, log });
         wis2Http = createHttpServer(
-          { rest: createWis2Router(wis2Subscriptions, log, wis2Metrics) },
+          { rest: createWis2Router(wis2Subscriptions, log, wis2Metrics, { allowedOrigins: config.corsOrigins }) },
           { config, stats: new RequestStats(), log, onError: (error) => log.error({ err: error }, 'WIS2 request failed') },
         );
         wis2Port = await listenOn(wis2Http, config.wis2.port, config.host, 'WIS2_PORT');
@@ -167,10 +167,9 @@ export function buildApp(config: AppConfig, options: { quietLogs?: boolean } = {
 
         graphql = createGraphqlServer(services);
         http = createHttpServer(
-          { graphql: graphql.handler, graphqlPath: graphql.path, web: createWebUi({ log }), rest: createRestRouter(services) },
+          { graphql: graphql.handler, graphqlPath: graphql.path, upgrade: graphql.upgrade, web: createWebUi({ log }), rest: createRestRouter(services) },
           { config, stats: requestStats, log, onError: (error) => log.error({ err: error }, 'request failed') },
         );
-        graphql.attach(http.server);
         port = await listenOn(http, config.port, config.host, 'GASFLUX_PORT');
         log.info({ port, host: config.host }, 'listening');
       }

@@ -79,6 +79,12 @@ export const EXTRA_VARIABLES = {
   WIS2_MQTT_SESSION_ID: '',
   WIS2_ALLOW_PRIVATE_NETWORKS: 'false',
   WIS2_GC_EXCLUDE: '',
+  // Bounds of the HTTP ports beyond the doc (README "Limits"). Websockets do not count against GASFLUX_CONNECTION_LIMIT.
+  GASFLUX_HEADERS_TIMEOUT_MS: '10000',
+  GASFLUX_WS_MAX_CONNECTIONS: '1000',
+  GASFLUX_WS_MAX_PER_CLIENT: '50',
+  GASFLUX_WS_INIT_TIMEOUT_MS: '3000',
+  GASFLUX_WS_PING_INTERVAL_MS: '12000',
 } as const;
 
 /** Variables whose values GET /config never shows in clear. */
@@ -142,6 +148,11 @@ const schema = z.object({
   WIS2_MQTT_SESSION_ID: z.string().trim().regex(/^[A-Za-z0-9_.:-]{0,64}$/, 'letters, digits, _ . : or - (at most 64)'),
   WIS2_ALLOW_PRIVATE_NETWORKS: bool,
   WIS2_GC_EXCLUDE: z.string().transform((v) => v.split(',').map((h) => h.trim()).filter(Boolean)),
+  GASFLUX_HEADERS_TIMEOUT_MS: int(100, 3_600_000),
+  GASFLUX_WS_MAX_CONNECTIONS: int(1),
+  GASFLUX_WS_MAX_PER_CLIENT: int(0),
+  GASFLUX_WS_INIT_TIMEOUT_MS: int(100, 3_600_000),
+  GASFLUX_WS_PING_INTERVAL_MS: int(100, 3_600_000),
 });
 
 export type Role = 'api' | 'worker' | 'all';
@@ -167,9 +178,23 @@ export interface AppConfig {
   maxTaskAge: number;
   /** How many flights are processed at once by a worker. */
   threads: number;
+  /** HTTP connections at once per port (waitress' connection_limit); upgraded sockets (websockets) are not counted. */
   connectionLimit: number;
   /** Seconds of inactivity before an HTTP connection is closed. */
   channelTimeout: number;
+  /** Milliseconds a client has to send a request's headers; slower connections get 408 and are closed. */
+  headersTimeoutMs: number;
+  /** The graphql-ws websockets of the GasFlux port (their own bounds, apart from connectionLimit). */
+  websockets: {
+    /** Websockets open at once; the next upgrade is answered 503. */
+    maxConnections: number;
+    /** Websockets open at once from one client address; the next is answered 429. 0: no per-client bound. */
+    maxPerClient: number;
+    /** Milliseconds to send `connection_init` after the upgrade; then the socket is closed with 4408. */
+    initTimeoutMs: number;
+    /** Milliseconds between pings; a socket that has not answered a ping by the next one is terminated. */
+    pingIntervalMs: number;
+  };
   mongodbUri: string | null;
   mongodbDb: string;
   /** SQLite files of the bundled FerretDB, used when mongodbUri is null. */
@@ -259,6 +284,13 @@ export function loadConfig(env: Record<string, string | undefined>, options: { r
     threads: v.GASFLUX_THREADS,
     connectionLimit: v.GASFLUX_CONNECTION_LIMIT,
     channelTimeout: v.GASFLUX_CHANNEL_TIMEOUT,
+    headersTimeoutMs: v.GASFLUX_HEADERS_TIMEOUT_MS,
+    websockets: {
+      maxConnections: v.GASFLUX_WS_MAX_CONNECTIONS,
+      maxPerClient: v.GASFLUX_WS_MAX_PER_CLIENT,
+      initTimeoutMs: v.GASFLUX_WS_INIT_TIMEOUT_MS,
+      pingIntervalMs: v.GASFLUX_WS_PING_INTERVAL_MS,
+    },
     mongodbUri: v.MONGODB_URI === '' ? null : v.MONGODB_URI,
     mongodbDb: v.MONGODB_DB,
     databaseFolder: abs(v.GASFLUX_DATABASE_FOLDER),

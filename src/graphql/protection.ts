@@ -1,10 +1,39 @@
 /**
- * Yoga plugins that protect /graphql: CSRF prevention, a size limit for non-multipart bodies, and graphql-armor-like
- * limits on operations (tokens, depth, aliases) that apply over HTTP and WebSocket alike.
+ * Yoga plugins that protect /graphql: the Origin of state-changing requests, CSRF prevention, a size limit for
+ * non-multipart bodies, and graphql-armor-like limits on operations (tokens, depth, aliases) that apply over HTTP and
+ * WebSocket alike.
  */
+import type { IncomingMessage } from 'node:http';
 import { GraphQLError, Kind, parse, type ASTVisitor, type SelectionSetNode, type ValidationContext } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { changesState, refusedOrigin } from '../http/server.js';
 import { isMultipart } from './streaming-uploads.js';
+
+/** The extension code of a request refused for its Origin (HTTP 403; websocket upgrades answer the same). */
+export const ORIGIN_NOT_ALLOWED = 'ORIGIN_NOT_ALLOWED';
+
+export const graphqlErrorBody = (message: string, extensions: Record<string, unknown>) => JSON.stringify({ errors: [{ message, extensions }] });
+
+/**
+ * A POST (or any method but GET/HEAD/OPTIONS) from another site's page is refused with 403 before its body is read,
+ * unless GASFLUX_CORS_ORIGINS lists that origin explicitly (`*` lets any origin read, never write). Requests without
+ * Origin (non-browser clients) and from this server's own pages (GraphiQL, the web page) pass. See refusedOrigin.
+ */
+export function useOriginCheck(allowedOrigins: readonly string[], message: (request: Request, origin: string) => string): Plugin<object, { req?: IncomingMessage }> {
+  return {
+    onRequestParse({ request, serverContext, endResponse, fetchAPI }) {
+      if (!changesState(request.method) || !serverContext.req) return;
+      const origin = refusedOrigin(serverContext.req, allowedOrigins);
+      if (origin === null) return;
+      endResponse(
+        new fetchAPI.Response(graphqlErrorBody(message(request, origin), { code: ORIGIN_NOT_ALLOWED, origin }), {
+          status: 403,
+          headers: { 'content-type': 'application/graphql-response+json; charset=utf-8' },
+        }),
+      );
+    },
+  };
+}
 
 /** The header browsers cannot send cross-site without a CORS preflight. Yoga's own CSRF plugin uses the same name. */
 export const CSRF_HEADER = 'x-graphql-yoga-csrf';

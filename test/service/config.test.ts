@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConfigError, DOCUMENTED_VARIABLES, loadConfig, redactUri } from '../../src/config.ts';
+import { ConfigError, DOCUMENTED_VARIABLES, EXTRA_VARIABLES, loadConfig, redactUri } from '../../src/config.ts';
 
 describe('configuration from the environment', () => {
   test('the documented defaults apply when nothing is set', () => {
@@ -61,6 +61,35 @@ describe('configuration from the environment', () => {
     assert.equal(config.logLevel, 'debug');
     assert.equal(config.setVariables.MONGODB_URI, 'mongodb://user:***@db.example:27017/x');
     assert.equal(redactUri('mongodb://db.example/x'), 'mongodb://db.example/x');
+  });
+
+  test('connection bounds beyond the doc: defaults, settings, and every bad one reported with the others', () => {
+    const defaults = loadConfig({});
+    assert.equal(defaults.headersTimeoutMs, 10_000);
+    assert.deepEqual(defaults.websockets, { maxConnections: 1000, maxPerClient: 50, initTimeoutMs: 3000, pingIntervalMs: 12_000 });
+    for (const name of ['GASFLUX_HEADERS_TIMEOUT_MS', 'GASFLUX_WS_MAX_CONNECTIONS', 'GASFLUX_WS_MAX_PER_CLIENT', 'GASFLUX_WS_INIT_TIMEOUT_MS', 'GASFLUX_WS_PING_INTERVAL_MS']) {
+      assert.ok(name in EXTRA_VARIABLES, `${name} is listed by GET /config`);
+    }
+
+    const set = loadConfig({
+      GASFLUX_HEADERS_TIMEOUT_MS: '2500',
+      GASFLUX_WS_MAX_CONNECTIONS: '20',
+      GASFLUX_WS_MAX_PER_CLIENT: '0',
+      GASFLUX_WS_INIT_TIMEOUT_MS: '500',
+      GASFLUX_WS_PING_INTERVAL_MS: '30000',
+    });
+    assert.equal(set.headersTimeoutMs, 2500);
+    assert.deepEqual(set.websockets, { maxConnections: 20, maxPerClient: 0, initTimeoutMs: 500, pingIntervalMs: 30_000 });
+    assert.equal(set.setVariables.GASFLUX_WS_MAX_PER_CLIENT, '0', 'shown by GET /config');
+
+    const bad = { GASFLUX_HEADERS_TIMEOUT_MS: '10', GASFLUX_WS_MAX_CONNECTIONS: '0', GASFLUX_WS_MAX_PER_CLIENT: '-1', GASFLUX_WS_INIT_TIMEOUT_MS: 'soon', GASFLUX_WS_PING_INTERVAL_MS: '1.5' };
+    assert.throws(
+      () => loadConfig({ ...bad, GASFLUX_PORT: 'eighty' }),
+      (error: unknown) =>
+        error instanceof ConfigError &&
+        error.problems.length === 6 &&
+        [...Object.keys(bad), 'GASFLUX_PORT'].every((name) => error.problems.some((p) => p.startsWith(`${name}: `))),
+    );
   });
 
   test('WIS2 brokers: defaults of the reference, lists, none, and secrets never shown', () => {

@@ -49,6 +49,11 @@ export const MESSAGES = {
   method_not_allowed: { zh: '不允许的请求方法', en: 'Method not allowed' },
   internal_error: { zh: '服务器内部错误', en: 'Internal server error' },
   processing_starting: { zh: '开始处理', en: 'Processing started' },
+  bad_path_encoding: { zh: '无效的请求路径编码', en: 'Invalid percent-encoding in the request path' },
+  origin_forbidden: {
+    zh: '不接受来自其他来源(Origin)的修改请求;请从本服务自己的页面发送,或将该来源加入 GASFLUX_CORS_ORIGINS',
+    en: "Requests that change data are not accepted from another origin; send them from this service's own pages, or list the origin in GASFLUX_CORS_ORIGINS",
+  },
 
   // ---- domain outcomes, worded once for both APIs (src/domain/messages.ts) ----
   task_not_found: DOMAIN.taskNotFound,

@@ -6,9 +6,9 @@
  * To add routes (the web page at `/`, …) pass another area: `createRestRouter(services, { areas: [webPage] })`.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createRouter, URLPattern, useCORS, type Response } from 'fets';
+import { createRouter, URLPattern, useCORS, type Response, type RouterComponentsBase, type RouterPlugin } from 'fets';
 import type { AppServices } from '../../app-services.js';
-import type { NodeHandler } from '../server.js';
+import { changesState, pathDecodes, refusedOrigin, type NodeHandler } from '../server.js';
 import { replyText } from './envelope.js';
 import { message, pickLanguage } from './messages.js';
 import { DOWNLOAD_PREFIX, downloadRoutes, serveDownload } from './downloads.js';
@@ -26,10 +26,32 @@ export interface RestRouterOptions {
   areas?: RestArea[];
 }
 
-/** CORS as Flask-CORS did it: `*` answers `Access-Control-Allow-Origin: *`; a list allows exactly those origins. */
+/**
+ * CORS as Flask-CORS did it: `*` answers `Access-Control-Allow-Origin: *`; a list allows exactly those origins. CORS
+ * decides who may read answers; who may change state is useRequestChecks' Origin rule.
+ */
 function corsOptions(origins: string[]) {
   if (origins.length === 0 || origins.includes('*')) return { origin: '*', credentials: false };
   return { origin: origins, credentials: false };
+}
+
+/**
+ * Before any route: a path that does not percent-decode is a 400 (not fets' 500 from decoding a parameter), and a
+ * state-changing request (not GET/HEAD/OPTIONS) from another site's page is a 403 (see refusedOrigin in ../server.ts:
+ * GASFLUX_CORS_ORIGINS' `*` lets any origin read, only listed origins write). Both in the documented envelope.
+ */
+function useRequestChecks(allowedOrigins: string[]): RouterPlugin<NodeServerContext, RouterComponentsBase> {
+  return {
+    onRequest({ request, serverContext, endResponse }) {
+      const req = serverContext.req;
+      if (!req) return;
+      const lang = pickLanguage(request.headers.get('accept-language'));
+      if (!pathDecodes(req)) return endResponse(replyText(400, message(lang, 'bad_path_encoding'), { path: rawPath(req) }));
+      if (!changesState(request.method)) return;
+      const origin = refusedOrigin(req, allowedOrigins);
+      if (origin !== null) return endResponse(replyText(403, message(lang, 'origin_forbidden'), { origin }));
+    },
+  };
 }
 
 export function createRestRouter(services: AppServices, options: RestRouterOptions = {}): NodeHandler {
@@ -60,11 +82,11 @@ export function createRestRouter(services: AppServices, options: RestRouterOptio
         title: 'GasFlux API (REST)',
         version: services.version,
         description:
-          'The GasFlux web API: upload a drone flight, follow its processing, download the reports. Responses are `{code, message, data}` with data’s fields repeated at the top level; `Accept-Language: en` answers in English.',
+          'The GasFlux web API: upload a drone flight, follow its processing, download the reports. Responses are `{code, message, data}` with data’s fields repeated at the top level; `Accept-Language: en` answers in English. A browser page on another origin may read (CORS, `GASFLUX_CORS_ORIGINS`), but its POST/PUT/DELETE requests are refused with 403 unless `GASFLUX_CORS_ORIGINS` lists that origin explicitly (`*` does not count); requests without `Origin` (curl, scripts, SDKs) are not affected. A path with invalid percent-encoding is a 400.',
       },
     },
     swaggerUI: { endpoint: false },
-    plugins: [useCORS(corsOptions(services.config.corsOrigins))],
+    plugins: [useCORS(corsOptions(services.config.corsOrigins)), useRequestChecks(services.config.corsOrigins)],
     onError: (error, request) => {
       services.log.error({ err: error, url: request.url }, 'REST handler failed');
       const lang = pickLanguage(request.headers.get('accept-language'));

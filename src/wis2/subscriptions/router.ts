@@ -6,6 +6,7 @@
  * reference, unknown routes, wrong methods and unexpected errors are JSON too.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { changesState, pathDecodes, refusedOrigin } from '../../http/server.js';
 import type { Logger } from '../../logger.js';
 import { SubscriptionError, type SubscriptionService } from './service.js';
 import { Wis2Metrics } from '../metrics.js';
@@ -51,12 +52,30 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   }
 }
 
+export interface Wis2RouterOptions {
+  /**
+   * Origins whose pages may change subscriptions (POST/PUT/DELETE) besides this port's own (GASFLUX_CORS_ORIGINS;
+   * a `*` entry does not count). Requests without Origin (non-browser clients) always may.
+   */
+  allowedOrigins?: readonly string[];
+}
+
 /** `metrics` is the app's (the download pipeline records into it); a private one when not given. */
-export function createWis2Router(service: SubscriptionService, log?: Logger, metrics: Wis2Metrics = new Wis2Metrics()): NodeHandler {
+export function createWis2Router(
+  service: SubscriptionService,
+  log?: Logger,
+  metrics: Wis2Metrics = new Wis2Metrics(),
+  options: Wis2RouterOptions = {},
+): NodeHandler {
   return async (req, res) => {
     const method = req.method ?? 'GET';
     const path = (req.url ?? '/').split('?')[0];
     try {
+      if (!pathDecodes(req)) return send(res, 400, { error: 'Invalid percent-encoding in the request path' });
+      if (changesState(method)) {
+        const origin = refusedOrigin(req, options.allowedOrigins ?? []);
+        if (origin !== null) return send(res, 403, { error: `Requests that change subscriptions are not accepted from origin ${origin}` });
+      }
       if (path === '/metrics') {
         if (method !== 'GET' && method !== 'HEAD') return methodNotAllowed(res, 'GET, HEAD');
         return await sendMetrics(res, metrics, log);
@@ -84,12 +103,7 @@ export function createWis2Router(service: SubscriptionService, log?: Logger, met
       }
       const match = /^\/subscriptions\/([^/]+)$/.exec(path);
       if (match) {
-        let id: string;
-        try {
-          id = decodeURIComponent(match[1]);
-        } catch {
-          id = match[1];
-        }
+        const id = decodeURIComponent(match[1]); // pathDecodes checked it
         if (method === 'GET') return send(res, 200, await service.get(id));
         if (method === 'PUT') return send(res, 200, await service.update(id, await readJson(req)));
         if (method === 'DELETE') return send(res, 200, await service.delete(id));
