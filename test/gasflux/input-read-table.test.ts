@@ -5,20 +5,9 @@ import * as XLSX from 'xlsx';
 import { GasfluxError } from '../../src/gasflux/errors.js';
 import { readTableBuffer, readTableFile } from '../../src/gasflux/input/read-table.js';
 import { excelSerialToText } from '../../src/gasflux/input/excel-date.js';
-import { flightTable, handMadeZip, withTempDir, writeTemp, zeroBomb } from '../helpers/bad-files.js';
+import { flightTable, handMadeZip, withTempDir, writeTemp, zeroBomb, rejects } from '../helpers/bad-files.js';
 import { tableToCsv, tableToWorkbookBuffer } from '../helpers/table-files.js';
 
-function rejects(run: () => unknown, code: string, message?: RegExp): GasfluxError {
-  try {
-    run();
-  } catch (error) {
-    assert.ok(error instanceof GasfluxError, `expected a GasfluxError, got ${String(error)}`);
-    assert.equal(error.code, code, error.message);
-    if (message) assert.match(error.message, message);
-    return error;
-  }
-  assert.fail(`expected ${code}`);
-}
 
 function workbook(aoa: unknown[][], bookType: 'xlsx' | 'biff8' = 'xlsx', options: XLSX.AOA2SheetOpts = {}): Buffer {
   const book = XLSX.utils.book_new();

@@ -4,12 +4,11 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { crc32 } from 'node:zlib';
 import * as XLSX from 'xlsx';
-import { GasfluxError } from '../../src/gasflux/errors.js';
 import { excelSerialToText } from '../../src/gasflux/input/excel-date.js';
 import { DEFAULT_READ_LIMITS, type ReadLimits, readTableBuffer } from '../../src/gasflux/input/read-table.js';
 import { TableBuilder } from '../../src/gasflux/input/table-builder.js';
 import type { CellValue, RawTable } from '../../src/gasflux/table.js';
-import { flightTable, withTempDir, writeTemp } from '../helpers/bad-files.js';
+import { flightTable, withTempDir, writeTemp, rejects } from '../helpers/bad-files.js';
 import { book, bookParts, inflationBook, zipOf } from '../helpers/xlsx-books.js';
 import { syntheticFlight } from '../helpers/synthetic-flight.js';
 import { tableToWorkbookBuffer } from '../helpers/table-files.js';
@@ -59,17 +58,6 @@ function assertSameTable(actual: RawTable, expected: RawTable): void {
   for (const column of expected.columns) assert.deepEqual(actual.cells[column], expected.cells[column], column);
 }
 
-function rejects(run: () => unknown, code: string, message?: RegExp): GasfluxError {
-  try {
-    run();
-  } catch (error) {
-    assert.ok(error instanceof GasfluxError, `expected a GasfluxError, got ${String(error)}`);
-    assert.equal(error.code, code, error.message);
-    if (message) assert.match(error.message, message);
-    return error;
-  }
-  assert.fail(`expected ${code}`);
-}
 
 const CHILD = fileURLToPath(new URL('./input-read-child.ts', import.meta.url));
 

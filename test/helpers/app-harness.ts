@@ -159,6 +159,21 @@ export async function eventually<T>(check: () => Promise<T | undefined>, timeout
   }
 }
 
+/** Registers before/after hooks that start a database for the enclosing suite and stop it. Returns a getter. */
+export function useTestDatabase(): () => TestDatabase {
+  let database: TestDatabase | undefined;
+  before(async () => {
+    database = await startTestDatabase();
+  });
+  after(async () => {
+    await database?.stop();
+  });
+  return () => {
+    if (!database) throw new Error('the test database has not started');
+    return database;
+  };
+}
+
 /**
  * Registers before/after hooks that start a database and the app for the enclosing suite, and stop both.
  * Returns a getter, valid inside tests.

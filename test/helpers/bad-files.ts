@@ -6,7 +6,22 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32, deflateRawSync } from 'node:zlib';
+import assert from 'node:assert/strict';
+import { GasfluxError } from '../../src/gasflux/errors.js';
 import type { CellValue, RawTable } from '../../src/gasflux/table.js';
+
+/** The GasfluxError `run` throws, checked for its code (and message); fails the test if it throws none. */
+export function rejects(run: () => unknown, code: string, message?: RegExp): GasfluxError {
+  try {
+    run();
+  } catch (error) {
+    assert.ok(error instanceof GasfluxError, `expected a GasfluxError, got ${String(error)}`);
+    assert.equal(error.code, code, error.message);
+    if (message) assert.match(error.message, message);
+    return error;
+  }
+  assert.fail(`expected ${code}`);
+}
 
 export const REQUIRED_COLUMNS = ['latitude', 'longitude', 'height_ato', 'windspeed', 'winddir', 'temperature', 'pressure'];
 

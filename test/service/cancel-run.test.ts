@@ -8,8 +8,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  eventually, queueUploadedFile, startTestApp, startTestDatabase, startWorkerProcess, stopProcess, type RunningApp, type TestDatabase,
-} from '../helpers/app-harness.ts';
+  eventually, queueUploadedFile, startTestApp, startWorkerProcess, stopProcess, type RunningApp, useTestDatabase } from '../helpers/app-harness.ts';
 import { syntheticFlight } from '../helpers/synthetic-flight.ts';
 import { tableToWorkbookBuffer } from '../helpers/table-files.ts';
 
@@ -68,24 +67,18 @@ function cases(start: () => Promise<{ running: RunningApp; stop: () => Promise<v
 }
 
 describe('a status change stops a running task', () => {
-  let database: TestDatabase;
-  before(async () => {
-    database = await startTestDatabase();
-  });
-  after(async () => {
-    await database?.stop();
-  });
+  const database = useTestDatabase();
 
   describe('all roles in one process', () => {
     cases(async () => {
-      const running = await startTestApp(database);
+      const running = await startTestApp(database());
       return { running, stop: () => running.stop() };
     });
   });
 
   describe('API and worker in separate processes', () => {
     cases(async () => {
-      const api = await startTestApp(database, { role: 'api' });
+      const api = await startTestApp(database(), { role: 'api' });
       const worker = startWorkerProcess(api);
       return {
         running: api,

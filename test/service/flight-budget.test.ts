@@ -3,9 +3,9 @@
  * over either, its task fails with RESOURCE_LIMIT naming the limit and the stage, and the next task runs. A task whose
  * workers keep dying is failed after GASFLUX_MAX_ATTEMPTS starts. A budget that cannot fit the machine is warned of.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { eventually, queueUploadedFile, startTestApp, startTestDatabase, type RunningApp, type TestDatabase } from '../helpers/app-harness.ts';
+import { eventually, queueUploadedFile, startTestApp, type RunningApp, useTestDatabase } from '../helpers/app-harness.ts';
 import { syntheticFlight } from '../helpers/synthetic-flight.ts';
 import { tableToCsv, tableToWorkbookBuffer } from '../helpers/table-files.ts';
 import type { Task } from '../../src/domain/task.ts';
@@ -22,16 +22,10 @@ const bigFlight = tableToWorkbookBuffer(syntheticFlight({ seed: 5, rows: 60_000,
 const smallFlight = tableToCsv(syntheticFlight({ seed: 3 }).table);
 
 describe('the budget of one flight', () => {
-  let database: TestDatabase;
-  before(async () => {
-    database = await startTestDatabase();
-  });
-  after(async () => {
-    await database?.stop();
-  });
+  const database = useTestDatabase();
 
   test('a flight over its memory fails with RESOURCE_LIMIT in the stage it reached, and the next flight completes', async () => {
-    const running = await startTestApp(database, { env: { GASFLUX_FLIGHT_MEMORY_MB: '200', GASFLUX_THREADS: '1' } });
+    const running = await startTestApp(database(), { env: { GASFLUX_FLIGHT_MEMORY_MB: '200', GASFLUX_THREADS: '1' } });
     try {
       const big = await queueUploadedFile(running, bigFlight);
       const next = await queueUploadedFile(running, smallFlight, 'small.csv');
@@ -49,7 +43,7 @@ describe('the budget of one flight', () => {
   });
 
   test('a flight over its time fails with RESOURCE_LIMIT naming GASFLUX_FLIGHT_TIMEOUT', async () => {
-    const running = await startTestApp(database, { env: { GASFLUX_FLIGHT_TIMEOUT: '1' } });
+    const running = await startTestApp(database(), { env: { GASFLUX_FLIGHT_TIMEOUT: '1' } });
     try {
       const big = await queueUploadedFile(running, bigFlight);
       const failed = await finished(running, big.id);
@@ -65,7 +59,7 @@ describe('the budget of one flight', () => {
 
   test('a task started GASFLUX_MAX_ATTEMPTS times without an outcome is failed instead of started again', async () => {
     // The API role runs no jobs: the test plays the workers that took the task and died.
-    const running = await startTestApp(database, { role: 'api' });
+    const running = await startTestApp(database(), { role: 'api' });
     try {
       const { tasks } = running.app.services();
       const task: Task = await queueUploadedFile(running, smallFlight, 'small.csv');
@@ -89,16 +83,10 @@ test('threads × memory budget over the machine is warned of at start-up, naming
 });
 
 describe('a hostile workbook uploaded beside a normal one', () => {
-  let database: TestDatabase;
-  before(async () => {
-    database = await startTestDatabase();
-  });
-  after(async () => {
-    await database?.stop();
-  });
+  const database = useTestDatabase();
 
   test('a 1 MB .xlsx that inflates to 400 MB of XML fails its task, the service stays small, and a normal upload completes', async () => {
-    const running = await startTestApp(database);
+    const running = await startTestApp(database());
     try {
       const bomb = inflationBook('<row><c><v>1</v></c></row>', (400 * 1024 * 1024) / 26);
       assert.ok(bomb.length < 2 * 1024 * 1024, `a small file (${bomb.length} bytes)`);

@@ -2,13 +2,13 @@
  * Tasks survive worker crashes and restarts: a worker process killed mid-job leaves a task that another worker
  * takes over after the lock lifetime and completes once; an app restarted on the same database finds everything.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { readdirSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { eventually, queueUploadedFile, startTestApp, startTestDatabase, startWorkerProcess, type RunningApp, type TestDatabase } from '../helpers/app-harness.ts';
+import { eventually, queueUploadedFile, startTestApp, startWorkerProcess, type RunningApp, useTestDatabase } from '../helpers/app-harness.ts';
 import { syntheticFlight } from '../helpers/synthetic-flight.ts';
 import { tableToWorkbookBuffer } from '../helpers/table-files.ts';
 import type { Task } from '../../src/domain/task.ts';
@@ -17,18 +17,12 @@ const queueFlight = (running: RunningApp, rows: number): Promise<Task> =>
   queueUploadedFile(running, tableToWorkbookBuffer(syntheticFlight({ seed: 9, rows }).table, 'xlsx'));
 
 describe('crash recovery and restarts', () => {
-  let database: TestDatabase;
-  before(async () => {
-    database = await startTestDatabase();
-  });
-  after(async () => {
-    await database?.stop();
-  });
+  const database = useTestDatabase();
 
   test('a worker killed mid-job leaves a task that another worker completes, once', async () => {
     const dbName = `crash${randomUUID().slice(0, 8)}`;
     // The API role only enqueues; the work happens in separate worker processes sharing its folders.
-    const api = await startTestApp(database, { role: 'api', dbName, env: { GASFLUX_JOB_LOCK_LIFETIME: '3' } });
+    const api = await startTestApp(database(), { role: 'api', dbName, env: { GASFLUX_JOB_LOCK_LIFETIME: '3' } });
     const workerEnv = {
       GASFLUX_LOG_FILE: join(api.dir, 'logs', 'worker.log'),
       GASFLUX_LOG_LEVEL: 'INFO',
@@ -87,7 +81,7 @@ describe('crash recovery and restarts', () => {
 
   test('an app stopped and started again on the same database finds its tasks and files', async () => {
     const dbName = `restart${randomUUID().slice(0, 8)}`;
-    const firstRun = await startTestApp(database, { dbName });
+    const firstRun = await startTestApp(database(), { dbName });
     const task = await queueFlight(firstRun, 1000);
     const { tasks } = firstRun.app.services();
     const done = await eventually(async () => {
@@ -96,7 +90,7 @@ describe('crash recovery and restarts', () => {
     }, 60_000);
     await firstRun.stop();
 
-    const secondRun = await startTestApp(database, { dbName, dir: firstRun.dir });
+    const secondRun = await startTestApp(database(), { dbName, dir: firstRun.dir });
     try {
       const again = await secondRun.app.services().tasks.get(task.id);
       assert.deepEqual(again, done);
@@ -108,7 +102,7 @@ describe('crash recovery and restarts', () => {
 
   test('SIGTERM stops a worker gracefully: a running job finishes first', async () => {
     const dbName = `sigterm${randomUUID().slice(0, 8)}`;
-    const api = await startTestApp(database, { role: 'api', dbName });
+    const api = await startTestApp(database(), { role: 'api', dbName });
     // The worker's default lock lifetime, not the tests' short one: it must finish the job, not hand it over.
     const worker = startWorkerProcess(api, { GASFLUX_JOB_LOCK_LIFETIME: '60' });
     try {
