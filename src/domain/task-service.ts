@@ -258,7 +258,7 @@ export class TaskService {
     const stopsRun = task.status === 'processing' && changes.status !== undefined && changes.status !== 'processing';
     if (!stopsRun) await alongside();
     // For a running task this write comes first: from it on, every write of the running attempt is refused.
-    const updated = await this.store.change(id, () => changes);
+    const updated = await this.store.change(id, () => changes, () => task);
     if (!updated) return { ok: false, reason: 'not_found' };
     this.log.info({ task_id: id, status: updated.status, priority: updated.priority }, 'task updated');
     await this.bus.publish('task', updated);
@@ -362,6 +362,7 @@ export class TaskService {
             runDirectory: null,
             error: null,
           },
+      () => task,
     );
     if (started) {
       this.log.info({ task_id: id, attempt: started.attempts, file: started.input.originalName }, 'processing started');
@@ -384,6 +385,7 @@ export class TaskService {
       current.attempts !== task.attempts || isFinished(current.status)
         ? null
         : { status: 'failed', message: TASK_MESSAGES.failed.zh, error, finishedAt: now, updatedAt: now },
+      () => task,
     );
     if (!failed) return;
     this.log.warn({ task_id: task.id, attempts: task.attempts, stage }, 'task failed: too many attempts');

@@ -100,6 +100,7 @@ class OriginOrder<E extends { origin: string; seq: number }> {
 
   /** `known` marks history present before this process started: never delivered, only where each origin stands. */
   take(event: E, known = false): void {
+    if (!Number.isInteger(event.seq)) return; // written by a version without sequence numbers: nothing to order by
     let state = this.origins.get(event.origin);
     if (!state) {
       // A process first heard of mid-stream: it starts at this event unless an earlier one turns up within the wait.
@@ -184,13 +185,19 @@ export async function createMongoEventBus<Topics extends Record<string, unknown>
     }
   };
   const tailing = tail();
+  // One sweep at a time: on a slow database they would otherwise pile up behind each other.
+  let sweeping = false;
   const sweeper = setInterval(() => {
+    if (sweeping) return;
+    sweeping = true;
     void (async () => {
       for await (const event of events.find({ _id: { $gte: since() } })) order.take(event);
       order.expire();
-    })().catch((error: unknown) => {
-      if (!closed) onError(error);
-    });
+    })()
+      .catch((error: unknown) => {
+        if (!closed) onError(error);
+      })
+      .finally(() => (sweeping = false));
   }, SWEEP_EVERY_MS);
 
   const outbox = new OrderedOutbox(events);
