@@ -7,7 +7,7 @@ import { Agenda } from 'agenda';
 import { MongoBackend } from '@agendajs/mongo-backend';
 import type { AppConfig } from './config.js';
 import { createLogger, type Logger } from './logger.js';
-import { connectDatabase, type Database } from './infra/mongo.js';
+import { AGENDA_JOBS_COLLECTION, connectDatabase, type Database } from './infra/mongo.js';
 import { createMemoryEventBus, createMongoEventBus, type EventBus } from './infra/event-bus.js';
 import { RequestStats } from './infra/request-stats.js';
 import { TaskStore } from './domain/task-store.js';
@@ -93,7 +93,7 @@ export function buildApp(config: AppConfig, options: { quietLogs?: boolean } = {
       const events = bus;
 
       agenda = new Agenda({
-        backend: new MongoBackend({ mongo: database.db }),
+        backend: new MongoBackend({ mongo: database.db, collection: AGENDA_JOBS_COLLECTION }),
         processEvery: 200,
         // Flights, cleanup, and the three WIS2 download queues.
         maxConcurrency: config.threads + 2 + Object.values(DOWNLOAD_QUEUES).reduce((a, b) => a + b, 0),
@@ -145,6 +145,7 @@ export function buildApp(config: AppConfig, options: { quietLogs?: boolean } = {
           log,
           track: (work) => running.track(work),
           lockLifetimeMs: config.jobLockLifetime * 1000,
+          maxAttempts: config.maxAttempts,
         });
         wis2Downloader.defineJobs();
         await agenda.start();

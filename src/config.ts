@@ -85,6 +85,12 @@ export const EXTRA_VARIABLES = {
   GASFLUX_WS_MAX_PER_CLIENT: '50',
   GASFLUX_WS_INIT_TIMEOUT_MS: '3000',
   GASFLUX_WS_PING_INTERVAL_MS: '12000',
+  GASFLUX_MAX_FORM_PARTS: '30',
+  GASFLUX_GRAPHQL_MAX_TOKENS: '5000',
+  GASFLUX_GRAPHQL_MAX_DEPTH: '12',
+  GASFLUX_GRAPHQL_MAX_ALIASES: '30',
+  WIS2_MAX_MESSAGE_BYTES: '262144',
+  WIS2_MAX_DOWNLOAD_BYTES: '1073741824',
 } as const;
 
 /** Variables whose values GET /config never shows in clear. */
@@ -153,6 +159,12 @@ const schema = z.object({
   GASFLUX_WS_MAX_PER_CLIENT: int(0),
   GASFLUX_WS_INIT_TIMEOUT_MS: int(100, 3_600_000),
   GASFLUX_WS_PING_INTERVAL_MS: int(100, 3_600_000),
+  GASFLUX_MAX_FORM_PARTS: int(2, 10_000),
+  GASFLUX_GRAPHQL_MAX_TOKENS: int(100, 1_000_000),
+  GASFLUX_GRAPHQL_MAX_DEPTH: int(2, 1000),
+  GASFLUX_GRAPHQL_MAX_ALIASES: int(0, 100_000),
+  WIS2_MAX_MESSAGE_BYTES: int(1024, 64 * 1024 * 1024),
+  WIS2_MAX_DOWNLOAD_BYTES: int(1),
 });
 
 export type Role = 'api' | 'worker' | 'all';
@@ -195,6 +207,10 @@ export interface AppConfig {
     /** Milliseconds between pings; a socket that has not answered a ping by the next one is terminated. */
     pingIntervalMs: number;
   };
+  /** Parts (files and fields) of one multipart request, REST or GraphQL; more is refused with 400. */
+  maxFormParts: number;
+  /** What one GraphQL operation may cost before it runs (over HTTP and websockets alike). */
+  graphqlLimits: { maxTokens: number; maxDepth: number; maxAliases: number };
   mongodbUri: string | null;
   mongodbDb: string;
   /** SQLite files of the bundled FerretDB, used when mongodbUri is null. */
@@ -227,6 +243,10 @@ export interface AppConfig {
     allowPrivateNetworks: boolean;
     /** GC_EXCLUDE: download hosts never used. */
     excludedCaches: string[];
+    /** An MQTT notification larger than this is dropped unparsed (counted as invalid). */
+    maxMessageBytes: number;
+    /** A download larger than this fails (declared larger: before any byte is fetched). */
+    maxDownloadBytes: number;
   };
   role: Role;
   /** The raw values of every supported variable that is set (for GET /config). */
@@ -291,6 +311,8 @@ export function loadConfig(env: Record<string, string | undefined>, options: { r
       initTimeoutMs: v.GASFLUX_WS_INIT_TIMEOUT_MS,
       pingIntervalMs: v.GASFLUX_WS_PING_INTERVAL_MS,
     },
+    maxFormParts: v.GASFLUX_MAX_FORM_PARTS,
+    graphqlLimits: { maxTokens: v.GASFLUX_GRAPHQL_MAX_TOKENS, maxDepth: v.GASFLUX_GRAPHQL_MAX_DEPTH, maxAliases: v.GASFLUX_GRAPHQL_MAX_ALIASES },
     mongodbUri: v.MONGODB_URI === '' ? null : v.MONGODB_URI,
     mongodbDb: v.MONGODB_DB,
     databaseFolder: abs(v.GASFLUX_DATABASE_FOLDER),
@@ -310,6 +332,8 @@ export function loadConfig(env: Record<string, string | undefined>, options: { r
       mqttSessionId: v.WIS2_MQTT_SESSION_ID || `gasflux-wis2-${hostname()}`,
       allowPrivateNetworks: v.WIS2_ALLOW_PRIVATE_NETWORKS,
       excludedCaches: v.WIS2_GC_EXCLUDE,
+      maxMessageBytes: v.WIS2_MAX_MESSAGE_BYTES,
+      maxDownloadBytes: v.WIS2_MAX_DOWNLOAD_BYTES,
     },
     role: options.role ?? 'all',
     setVariables,

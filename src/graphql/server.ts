@@ -38,7 +38,6 @@ export const GRAPHQL_PATH = '/graphql';
 /** Bodies other than multipart uploads (JSON operations). */
 const MAX_OPERATION_BODY_BYTES = 1024 * 1024;
 const MAX_WS_MESSAGE_BYTES = 1024 * 1024;
-export const OPERATION_LIMITS = { maxTokens: 5000, maxDepth: 12, maxAliases: 30 };
 
 function yogaLogger(log: Logger): YogaLogger {
   const child = log.child({ source: 'graphql' });
@@ -133,9 +132,10 @@ export function createGraphqlServer(services: AppServices): GraphqlServer {
       useStreamingUploads({
         stagingFolder: join(config.uploadFolder, '.incoming'),
         maxFileBytes: config.maxContentLength,
+        maxParts: config.maxFormParts,
         tooLargeMessage: (request) => messages.tooLarge(config.maxContentLength)[language(request)],
       }),
-      useOperationLimits(OPERATION_LIMITS),
+      useOperationLimits(config.graphqlLimits),
     ],
   });
 

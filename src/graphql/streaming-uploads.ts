@@ -25,6 +25,8 @@ export interface StreamingUploadOptions {
   maxFileBytes: number;
   /** File parts per request (uploadFlight takes two). */
   maxFiles?: number;
+  /** Parts (files and fields) per request (GASFLUX_MAX_FORM_PARTS). */
+  maxParts?: number;
   /** The message of a 413, in the request's language. */
   tooLargeMessage: (request: Request) => string;
 }
@@ -90,7 +92,7 @@ function parseMultipartRequest(
     try {
       parser = busboy({
         headers,
-        limits: { fieldSize: MAX_FIELD_BYTES, fields: 4, files: maxFiles, fileSize: options.maxFileBytes + 1, parts: maxFiles + 4 },
+        limits: { fieldSize: MAX_FIELD_BYTES, fields: 4, files: maxFiles, fileSize: options.maxFileBytes + 1, parts: options.maxParts ?? maxFiles + 4 },
       });
     } catch (error) {
       reject(requestError(400, `Invalid multipart request: ${(error as Error).message}`));
@@ -191,7 +193,7 @@ function parseMultipartRequest(
     });
     parser.on('filesLimit', () => fail(requestError(413, `At most ${maxFiles} files per request`)));
     parser.on('fieldsLimit', () => fail(requestError(400, 'Too many multipart fields')));
-    parser.on('partsLimit', () => fail(requestError(400, 'Too many multipart parts')));
+    parser.on('partsLimit', () => fail(requestError(400, `At most ${options.maxParts ?? maxFiles + 4} multipart parts per request (GASFLUX_MAX_FORM_PARTS)`)));
     parser.on('error', (error: Error) => {
       fail(requestError(400, `Invalid multipart request: ${error.message}`));
       source.unpipe(parser);

@@ -2,6 +2,9 @@ import { MongoClient, type Db } from 'mongodb';
 import type { AppConfig } from '../config.js';
 import { startFerretdb, type FerretdbServer } from './ferretdb.js';
 
+/** Agenda's job collection (named here: the WIS2 download jobs count their starts in their own documents). */
+export const AGENDA_JOBS_COLLECTION = 'agendaJobs';
+
 export interface Database {
   client: MongoClient;
   db: Db;

@@ -32,6 +32,8 @@ export interface Wis2DownloaderDeps {
   /** Wraps each download so shutdown can wait for it (RunningJobs.track). */
   track?: <T>(work: Promise<T>) => Promise<T>;
   lockLifetimeMs?: number;
+  /** Starts of one download job before it is recorded FAILED TooManyAttempts (GASFLUX_MAX_ATTEMPTS). */
+  maxAttempts?: number;
   resyncIntervalMs?: number;
   countsFlushMs?: number;
   /**
@@ -87,9 +89,11 @@ export class Wis2Downloader {
       dataRoot: config.dataFolder,
       credentialsFor: (id) => subscriptions.credentialsFor(id).catch(() => null),
       allowPrivateNetworks: config.allowPrivateNetworks,
+      fetch: { maxBytes: config.maxDownloadBytes },
       log,
       track: this.deps.track,
       lockLifetimeMs: this.deps.lockLifetimeMs,
+      maxAttempts: this.deps.maxAttempts,
       onOutcome: (result) => this.publishOutcome(result),
     });
   }
@@ -135,7 +139,7 @@ export class Wis2Downloader {
       },
       onEvent: (event) => this.onRouterEvent(event),
       logger: log,
-      options: { excludedCaches: config.excludedCaches },
+      options: { excludedCaches: config.excludedCaches, maxMessageBytes: config.maxMessageBytes },
     });
     await this.resync();
     this.cleanups.push(bus.subscribe('wis2SubscriptionsChanged', () => void this.resync()));

@@ -8,13 +8,13 @@ import { readdir, stat, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Db } from 'mongodb';
 import type { EventBus } from '../infra/event-bus.js';
+import { AGENDA_JOBS_COLLECTION } from '../infra/mongo.js';
 import type { Logger } from '../logger.js';
 import { downloadJobName } from './download/job.js';
 import type { Wis2Topics } from './events.js';
 import type { Wis2Metrics } from './metrics.js';
 import { DOWNLOAD_QUEUES, type DownloadQueue } from './pipeline/download-request.js';
 
-const AGENDA_COLLECTION = 'agendaJobs';
 const DISK_SAMPLE_MS = 300_000;
 
 export function feedWis2Metrics(
@@ -42,7 +42,7 @@ export function feedWis2Metrics(
     bus.subscribe('wis2BrokerState', ({ broker, connected }) => metrics.setMqttConnected(broker, connected)),
   ];
 
-  const jobs = db.collection(AGENDA_COLLECTION);
+  const jobs = db.collection(AGENDA_JOBS_COLLECTION);
   let diskSampledAt = 0;
   const removeHook = metrics.onScrape(async () => {
     try {

@@ -36,7 +36,7 @@ export type ReferenceFailClass =
  * Classes we add beyond the reference (DESIGN decision 8): a size check against the link
  * `length`, and refusal of download URLs that do not parse or whose scheme we do not download.
  */
-export type ExtensionClass = 'SizeVerificationError' | 'UnsupportedDownloadURL';
+export type ExtensionClass = 'SizeVerificationError' | 'UnsupportedDownloadURL' | 'DownloadTooLarge' | 'TooManyAttempts';
 
 export type ErrorClass = ReferenceSkipClass | ReferenceFailClass | ExtensionClass;
 
@@ -115,6 +115,17 @@ export const outcomes = {
       'SizeVerificationError',
       `Size verification failed for ${url}: expected ${expected} bytes, got ${actual}`,
     ),
+  /** Over WIS2_MAX_DOWNLOAD_BYTES: `size` is what the notification declared or the bytes received when it was cut. */
+  downloadTooLarge: (url: string, maxBytes: number, size: number, declared: boolean): FailedOutcome =>
+    failed(
+      'DownloadTooLarge',
+      declared
+        ? `${url} declares ${size} bytes; at most ${maxBytes} are downloaded (WIS2_MAX_DOWNLOAD_BYTES), nothing fetched`
+        : `${url} sent more than ${maxBytes} bytes (WIS2_MAX_DOWNLOAD_BYTES); transfer stopped at ${size}`,
+    ),
+  /** The job was started `starts` times (its workers died or lost it each time): it is not run again. */
+  tooManyAttempts: (starts: number, maxAttempts: number): FailedOutcome =>
+    failed('TooManyAttempts', `download job started ${starts} times without finishing (GASFLUX_MAX_ATTEMPTS=${maxAttempts}); not run again`),
   unsupportedDownloadUrl: (href: string): SkippedOutcome =>
     skipped('UnsupportedDownloadURL', `Unsupported download URL ${href}`),
 

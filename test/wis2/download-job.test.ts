@@ -6,7 +6,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MongoClient, type Db } from 'mongodb';
+import { MongoClient, ObjectId, type Db } from 'mongodb';
 import { Agenda } from 'agenda';
 import { MongoBackend } from '@agendajs/mongo-backend';
 import { startTestDatabase, type TestDatabase } from '../helpers/app-harness.ts';
@@ -55,6 +55,7 @@ describe('WIS2 download job against a local file server and FerretDB', () => {
       hits.set(path, n);
       if (req.headers.authorization) authSeen.push(req.headers.authorization);
       if (path.startsWith('/missing/')) return void res.writeHead(404).end('no');
+      if (path.startsWith('/slow/')) return void setTimeout(() => res.writeHead(200).end(current), 4_000);
       if (path.startsWith('/flaky/') && n === 1) return void res.writeHead(503).end('busy');
       if (path.startsWith('/json/')) return void res.writeHead(200).end(JSON_BODY);
       if (path.startsWith('/redirect-private/')) return void res.writeHead(302, { location: 'http://10.0.0.1/r.bufr4' }).end();
@@ -302,6 +303,53 @@ describe('WIS2 download job against a local file server and FerretDB', () => {
     } finally {
       await agenda.stop();
     }
+  });
+
+  /** Runs `work` with an Agenda that has the download jobs defined (lock lifetime `lockLifetimeMs`), stopping it after. */
+  async function withAgenda(lockLifetimeMs: number, seen: DownloadResult[], work: (agenda: Agenda) => Promise<void>, extra: Partial<DownloadContext> & { maxAttempts?: number } = {}) {
+    const agenda = new Agenda({ backend: new MongoBackend({ mongo: db }), processEvery: 100 });
+    defineWis2DownloadJobs(agenda, { ...context(), lockLifetimeMs, ...extra, onOutcome: (result) => void seen.push(result) });
+    try {
+      await work(agenda);
+    } finally {
+      await agenda.stop();
+    }
+  }
+  const until = async (done: () => boolean, ms = 20_000) => {
+    const deadline = Date.now() + ms;
+    while (!done() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  };
+
+  test('a download that outlasts the job lock lifetime runs once: the lock is refreshed while it runs', async () => {
+    const seen: DownloadResult[] = [];
+    await withAgenda(1_000, seen, async (agenda) => {
+      await agenda.start();
+      await enqueueDownload(agenda, request('slow.bufr4', { href: `${base}/slow/slow.bufr4` }));
+      await until(() => seen.length > 0);
+      // A second run would have started within a lock lifetime of the first; give it that long to show up.
+      await new Promise((r) => setTimeout(r, 1_500));
+    });
+    assert.deepEqual(seen.map((r) => r.outcome.status), ['SUCCESS']);
+    assert.equal(hits.get('/slow/slow.bufr4'), 1);
+  });
+
+  test('a job started GASFLUX_MAX_ATTEMPTS times by dead workers is recorded FAILED TooManyAttempts and not fetched', async () => {
+    const seen: DownloadResult[] = [];
+    const one = request('abandoned.bufr4', { href: `${base}/files/abandoned.bufr4` });
+    const job = await enqueueDownload(new Agenda({ backend: new MongoBackend({ mongo: db }) }), one);
+    // As three workers that died mid-download would have left it.
+    await db.collection('agendaJobs').updateOne({ _id: new ObjectId(String(job.attrs._id)) }, { $set: { 'data.starts': 3 } });
+    await withAgenda(4_000, seen, async (agenda) => {
+      await agenda.start();
+      await until(() => seen.length > 0);
+    }, { maxAttempts: 3 });
+    assert.equal(seen.length, 1);
+    assert.equal(seen[0].outcome.status, 'FAILED');
+    assert.equal(errorClass(seen[0].outcome), 'TooManyAttempts');
+    assert.match(reason(seen[0].outcome), /started 3 times without finishing \(GASFLUX_MAX_ATTEMPTS=3\)/);
+    assert.equal(hits.get('/files/abandoned.bufr4') ?? 0, 0);
+    const stored = await db.collection(DOWNLOADS_COLLECTION).find({ messageId: one.messageId }).toArray();
+    assert.deepEqual(stored.map((r) => r.errorClass), ['TooManyAttempts']);
   });
 
   test('the lock is exclusive per subscription and key, and an expired lock is taken over', async () => {

@@ -43,6 +43,10 @@ export const MESSAGES = {
     en: "The request must be multipart/form-data with a 'file' field.",
   },
   upload_malformed: { zh: '无法解析 multipart/form-data 请求体。', en: 'The multipart/form-data body could not be parsed.' },
+  upload_too_many_parts: (p) => ({
+    zh: `multipart/form-data 请求最多 ${p.max_parts} 个部分(至多 4 个文件、20 个字段;GASFLUX_MAX_FORM_PARTS)。`,
+    en: `A multipart/form-data request may have at most ${p.max_parts} parts (at most 4 files and 20 fields; GASFLUX_MAX_FORM_PARTS).`,
+  }),
   upload_config_too_large: { zh: '配置文件过大。', en: 'The config file is too large.' },
   body_too_large: { zh: '请求体过大', en: 'The request body is too large' },
   not_found: { zh: '请求的资源不存在', en: 'Not found' },

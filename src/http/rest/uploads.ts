@@ -43,14 +43,14 @@ function refusalFor(part: 'file' | 'config', result: Exclude<SaveResult, { ok: t
  * Reads the multipart body: `file` (required), `config` (optional) and the `priority` field. Resolves once every
  * file stream is closed (so an abort never races a write), with the stored files or the first refusal.
  */
-function receiveUpload(req: IncomingMessage, uploads: UploadService, pending: PendingUpload): Promise<Received | Refusal> {
+function receiveUpload(req: IncomingMessage, uploads: UploadService, pending: PendingUpload, maxParts: number): Promise<Received | Refusal> {
   return new Promise((resolve, reject) => {
     let parser: busboy.Busboy;
     try {
       parser = busboy({
         headers: req.headers,
         defParamCharset: 'utf8',
-        limits: { files: 4, fields: 20, parts: 30, fieldSize: 1024, headerPairs: 100 },
+        limits: { files: 4, fields: 20, parts: maxParts, fieldSize: 1024, headerPairs: 100 },
       });
     } catch {
       resolve(refuse(400, 'upload_malformed'));
@@ -115,6 +115,11 @@ function receiveUpload(req: IncomingMessage, uploads: UploadService, pending: Pe
         else settle({ ok: true, data, config, priority: priority as TaskPriority });
       });
     });
+    // Past a limit busboy drops the rest silently; the client must hear why instead of a missing file.
+    const tooMany = () => settle(refuse(400, 'upload_too_many_parts', { max_parts: String(maxParts) }));
+    parser.on('partsLimit', tooMany);
+    parser.on('filesLimit', tooMany);
+    parser.on('fieldsLimit', tooMany);
     parser.on('error', () => settle(refuse(400, 'upload_malformed')));
     // A client that goes away mid-upload is a refusal nobody reads: what it sent is removed like any other.
     const onClose = () => {
@@ -173,7 +178,7 @@ export const uploadRoutes: RestArea = (services) => {
         const pending = await services.uploads.begin();
         let received: Received | Refusal;
         try {
-          received = await receiveUpload(req, services.uploads, pending);
+          received = await receiveUpload(req, services.uploads, pending, services.config.maxFormParts);
         } catch (error) {
           await services.uploads.abort(pending);
           throw error;

@@ -172,6 +172,11 @@ function errorName(error: unknown): string {
 /** Streams the body to `tempPath` (truncating it), hashing and counting on the way. */
 async function receive(res: IncomingMessage, options: FetchOptions): Promise<{ bytes: number; hash: string; head: Buffer }> {
   const limit = Math.min(options.expectedSize ?? Infinity, options.maxBytes ?? Infinity);
+  const announced = Number(res.headers['content-length']);
+  if (Number.isFinite(announced) && announced > limit) {
+    res.destroy();
+    throw new AttemptError('too-large', false, 'SizeVerificationError', `Content-Length ${announced} is over ${limit} bytes`, announced);
+  }
   const hasher = createIntegrityHasher(options.hashMethod);
   const headChunks: Buffer[] = [];
   let headBytes = 0;
@@ -292,12 +297,17 @@ export async function fetchToFile(options: FetchOptions): Promise<FetchResult> {
         return { ok: false, outcome: outcomes.unexpected(errorName(error), options.url), attempts };
       }
       switch (error.kind) {
-        case 'too-large':
+        case 'too-large': {
+          // The declared length is the notification's promise (a verification failure); the cap is ours.
+          const capped = options.maxBytes != null && options.maxBytes < (options.expectedSize ?? Infinity);
           return {
             ok: false,
-            outcome: outcomes.sizeVerificationFailed(options.url, options.expectedSize ?? options.maxBytes ?? 0, error.bytes),
+            outcome: capped
+              ? outcomes.downloadTooLarge(options.url, options.maxBytes!, error.bytes, false)
+              : outcomes.sizeVerificationFailed(options.url, options.expectedSize ?? 0, error.bytes),
             attempts,
           };
+        }
         case 'disk':
           return {
             ok: false,

@@ -136,7 +136,11 @@ export function isDownloadableUrl(href: string): boolean {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function processDownload(request: DownloadJobData, context: DownloadContext): Promise<DownloadResult> {
+/**
+ * Runs one download and records its outcome. `refused`: an outcome decided before the run (e.g. too many attempts),
+ * recorded and reported like any other, with nothing fetched.
+ */
+export async function processDownload(request: DownloadJobData, context: DownloadContext, refused?: DownloadOutcome): Promise<DownloadResult> {
   const started = Date.now();
   const now = context.now?.() ?? new Date();
   const dedup = new DedupStore(context.db, context.dedup);
@@ -182,8 +186,13 @@ export async function processDownload(request: DownloadJobData, context: Downloa
   let track = false;
 
   const run = async (): Promise<DownloadOutcome> => {
+    if (refused) return refused;
     if (!request.topic) return outcomes.missingTopic();
     if (!isDownloadableUrl(request.href)) return outcomes.unsupportedDownloadUrl(request.href);
+    const maxBytes = context.fetch?.maxBytes;
+    if (maxBytes != null && request.expectedSize != null && request.expectedSize > maxBytes) {
+      return outcomes.downloadTooLarge(request.href, maxBytes, request.expectedSize, true);
+    }
     const method = resolveHashMethod(request.integrity?.method ?? null, context.hashMethod);
     if (!method.ok) return method.outcome;
     record.hashMethod = method.method;

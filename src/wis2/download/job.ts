@@ -4,6 +4,9 @@
  * enqueue function the notification pipeline calls.
  */
 import type { Agenda, Job } from 'agenda';
+import { ObjectId } from 'mongodb';
+import { AGENDA_JOBS_COLLECTION } from '../../infra/mongo.js';
+import { outcomes } from '../outcomes.js';
 import { DOWNLOAD_QUEUES, type DownloadQueue } from '../pipeline/download-request.js';
 import { processDownload, type DownloadContext, type DownloadJobData } from './handler.js';
 
@@ -18,6 +21,8 @@ export interface Wis2DownloadJobContext extends DownloadContext {
   concurrency?: Partial<Record<DownloadQueue, number>>;
   /** Agenda lock lifetime; default 10 min (a download is bounded by its timeouts and retries). */
   lockLifetimeMs?: number;
+  /** Starts of one job (a dead worker's run counts) before it is recorded FAILED TooManyAttempts; default 3. */
+  maxAttempts?: number;
   /** Wraps each run, e.g. RunningJobs.track from jobs/process-flight.ts, so shutdown can wait. */
   track?: <T>(work: Promise<T>) => Promise<T>;
 }
@@ -45,16 +50,48 @@ export function unpackJob(data: StoredJobData | DownloadJobData): DownloadJobDat
 
 /** Defines the three download jobs on `agenda`. Outcomes go to the record collection and `onOutcome`. */
 export function defineWis2DownloadJobs(agenda: Agenda, context: Wis2DownloadJobContext): void {
+  const lockLifetime = context.lockLifetimeMs ?? 600_000;
   for (const queue of Object.keys(DOWNLOAD_QUEUES) as DownloadQueue[]) {
     const concurrency = context.concurrency?.[queue] ?? DOWNLOAD_QUEUES[queue];
     agenda.define<StoredJobData>(
       downloadJobName(queue),
       async (job: Job<StoredJobData>) => {
-        const work = processDownload(unpackJob(job.attrs.data), context).then(() => undefined);
+        const work = runDownloadJob(job, context, lockLifetime);
         await (context.track ? context.track(work) : work);
       },
-      { concurrency, lockLimit: concurrency, lockLifetime: context.lockLifetimeMs ?? 600_000, removeOnComplete: true },
+      { concurrency, lockLimit: concurrency, lockLifetime, removeOnComplete: true },
     );
+  }
+}
+
+/**
+ * One start of a download job. The start is counted in the job's own document first, so a job whose workers keep
+ * dying is recorded FAILED once it has used its attempts instead of running forever; while it runs its lock is kept
+ * fresh on a clock (a download may outlast the lock lifetime; only a dead worker's job may be taken over).
+ */
+async function runDownloadJob(job: Job<StoredJobData>, context: Wis2DownloadJobContext, lockLifetime: number): Promise<void> {
+  const request = unpackJob(job.attrs.data);
+  const maxAttempts = context.maxAttempts ?? 3;
+  // Agenda hands out ids as strings. No projection: FerretDB's findAndModify does not implement one. A failed count must not lose the download.
+  const counted = await context.db
+    .collection(AGENDA_JOBS_COLLECTION)
+    .findOneAndUpdate({ _id: new ObjectId(String(job.attrs._id)) }, { $inc: { 'data.starts': 1 } }, { returnDocument: 'after' })
+    .catch((error: unknown) => {
+      context.log?.warn({ err: error, message_id: request.messageId }, 'download job start not counted');
+      return null;
+    });
+  const starts = (counted?.data as { starts?: number } | undefined)?.starts ?? 1;
+  if (starts > maxAttempts) {
+    await processDownload(request, context, outcomes.tooManyAttempts(starts - 1, maxAttempts));
+    return;
+  }
+  const keepLocked = setInterval(() => {
+    job.touch().catch((error: unknown) => context.log?.warn({ err: error, message_id: request.messageId }, 'download job lock refresh failed'));
+  }, lockLifetime / 4);
+  try {
+    await processDownload(request, context);
+  } finally {
+    clearInterval(keepLocked);
   }
 }
 
