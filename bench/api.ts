@@ -6,6 +6,9 @@
  *   - upload → completed time for the example data (.xlsx)
  *   - progress-event latency from the worker's write (task.updatedAt) to a graphql-ws client
  *   - 500 concurrent websocket subscribers, each of which must receive every event of a task
+ *   - health-under-uploads: GET /health latency (polled every 100 ms, 5 s timeout) while 50 uploads of a 10,000-row
+ *     .xlsx arrive at once and are processed (target p99 < 1 s, no timeouts)
+ * `npm run bench:api -- health-under-uploads` runs that case alone.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -24,6 +27,10 @@ import { tableToWorkbookBuffer } from '../test/helpers/table-files.ts';
 const CONNECTIONS = 50;
 const DURATION_S = 10;
 const SUBSCRIBERS = 500;
+const UPLOADS_AT_ONCE = 50;
+const HEALTH_POLL_MS = 100;
+const HEALTH_TIMEOUT_MS = 5_000;
+const only = process.argv[2];
 const mainModule = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 const exampleCsv = fileURLToPath(new URL('../../shared/data/gasflux/exampledata.csv', import.meta.url));
 
@@ -58,6 +65,64 @@ const percentile = (values: number[], p: number) => {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 };
 
+/**
+ * GET /health while UPLOADS_AT_ONCE uploads of a 10,000-row .xlsx arrive together and are processed to the end:
+ * the health answer must not wait behind the uploads' disk writes, the database queue or the flights.
+ */
+async function healthUnderUploads(base: string, upload: (bytes: Buffer, name: string) => Promise<string>): Promise<void> {
+  const bytes = tableToWorkbookBuffer(syntheticFlight({ rows: 10_000, seed: 3 }).table, 'xlsx');
+  let polling = true;
+  /** Polls `path` every HEALTH_POLL_MS until the uploads are done: latencies of answers, timeouts, statuses. */
+  const poll = async (path: string) => {
+    const figures = { latencies: [] as number[], timeouts: 0, statuses: new Map<number, number>() };
+    while (polling) {
+      const started = performance.now();
+      const status = await fetch(`${base}${path}`, { signal: AbortSignal.timeout(HEALTH_TIMEOUT_MS) }).then(
+        async (r) => (await r.arrayBuffer(), r.status),
+        () => 0,
+      );
+      const elapsed = performance.now() - started;
+      if (status === 0) figures.timeouts += 1;
+      else {
+        figures.latencies.push(elapsed);
+        figures.statuses.set(status, (figures.statuses.get(status) ?? 0) + 1);
+      }
+      await new Promise((r) => setTimeout(r, Math.max(0, HEALTH_POLL_MS - elapsed)));
+    }
+    return figures;
+  };
+  // /config reads no database: if it is slow too, the event loop is the bottleneck, else the database queue is.
+  const pollers = [poll('/health'), poll('/config')];
+  const started = performance.now();
+  const ids = await Promise.all(Array.from({ length: UPLOADS_AT_ONCE }, (_, i) => upload(bytes, `flight-${i}.xlsx`)));
+  const accepted = (performance.now() - started) / 1000;
+  const open = new Set(ids);
+  const outcome = { completed: 0, failed: 0 };
+  while (open.size > 0) {
+    for (const id of [...open]) {
+      const task = (await (await fetch(`${base}/task/${id}`)).json()) as { status: string };
+      if (task.status === 'completed' || task.status === 'failed') {
+        outcome[task.status] += 1;
+        open.delete(id);
+      }
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  const processed = (performance.now() - started) / 1000;
+  polling = false;
+  const [health, config] = await Promise.all(pollers);
+  const describe = (path: string, f: Awaited<typeof health>) =>
+    `GET ${path}: ${f.latencies.length} answers (${[...f.statuses].map(([status, n]) => `${n}× ${status}`).join(', ')}), ` +
+    `p50 ${percentile(f.latencies, 50).toFixed(0)} ms, p99 ${percentile(f.latencies, 99).toFixed(0)} ms, max ${Math.max(...f.latencies).toFixed(0)} ms, ` +
+    `${f.timeouts} timed out (> ${HEALTH_TIMEOUT_MS / 1000} s)`;
+  console.log(
+    `${UPLOADS_AT_ONCE} concurrent 10,000-row .xlsx uploads (${(bytes.length / 1e6).toFixed(1)} MB each): all accepted in ${accepted.toFixed(1)} s, ` +
+      `${outcome.completed} completed / ${outcome.failed} failed in ${processed.toFixed(1)} s`,
+  );
+  console.log(`  ${describe('/health', health)} (target p99 < 1000 ms, none timed out; 503 = degraded: over 20 active tasks, the API doc's rule)`);
+  console.log(`  ${describe('/config', config)} (no database: the event loop alone)`);
+}
+
 async function main() {
   const database = await startTestDatabase();
   const dir = mkdtempSync(join(tmpdir(), 'gasflux-bench-api-'));
@@ -87,15 +152,21 @@ async function main() {
     }
     console.log(`GasFlux API benchmark — server pid ${server.pid}, ${CONNECTIONS} connections × ${DURATION_S} s per endpoint\n`);
 
-    // Upload → completed.
-    const workbook = exampleWorkbook();
-    const upload = async () => {
+    const uploadFile = async (bytes: Buffer, name: string) => {
       const form = new FormData();
-      form.append('file', new Blob([new Uint8Array(workbook.bytes)]), workbook.name);
+      form.append('file', new Blob([new Uint8Array(bytes)]), name);
       const response = await fetch(`${base}/upload`, { method: 'POST', body: form });
       if (response.status !== 202) throw new Error(`upload answered ${response.status}: ${await response.text()}`);
       return ((await response.json()) as { job_id: string }).job_id;
     };
+    if (only === 'health-under-uploads') {
+      await healthUnderUploads(base, uploadFile);
+      return;
+    }
+
+    // Upload → completed.
+    const workbook = exampleWorkbook();
+    const upload = () => uploadFile(workbook.bytes, workbook.name);
     const completionTimes: number[] = [];
     let taskId = '';
     for (let run = 0; run < 5; run++) {
@@ -194,6 +265,7 @@ async function main() {
       `${SUBSCRIBERS} websocket subscribers: ${complete}/${SUBSCRIBERS} received all ${expected} events of the task; ` +
         `delivery latency p50 ${percentile(fanLatencies, 50)} ms, p99 ${percentile(fanLatencies, 99)} ms`,
     );
+    await healthUnderUploads(base, uploadFile);
   } finally {
     await Promise.all(clients.map((c) => c.dispose()));
     server.kill('SIGTERM');

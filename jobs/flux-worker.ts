@@ -18,7 +18,20 @@ export type FluxWorkerMessage =
   | { type: 'done'; runDirectory: string; files: { name: string; path: string; size: number; type: string; gas: string | null }[]; flux: FluxSummary }
   | { type: 'error'; expected: boolean; code: string; stage: string; message: string; stack: string | null };
 
-const post = (message: FluxWorkerMessage) => process.send!(message);
+/**
+ * A flight whose job process is gone (killed, crashed) is nobody's: another worker will take the task over, so this
+ * one ends instead of computing on beside it. The science runs synchronously between progress reports, so the check
+ * is made on every report as well as on the channel's `disconnect`.
+ */
+function abandoned(): never {
+  process.exit(0);
+}
+process.once('disconnect', abandoned);
+
+const post = (message: FluxWorkerMessage) => {
+  if (!process.connected) abandoned();
+  process.send!(message);
+};
 
 async function run(input: FluxWorkerInput): Promise<void> {
   try {
@@ -44,5 +57,8 @@ async function run(input: FluxWorkerInput): Promise<void> {
 }
 
 process.once('message', (input: FluxWorkerInput) => {
-  void run(input).finally(() => process.disconnect());
+  void run(input).finally(() => {
+    process.off('disconnect', abandoned);
+    if (process.connected) process.disconnect();
+  });
 });

@@ -1,10 +1,13 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
+import { setPriority } from 'node:os';
 import type { FluxWorkerInput, FluxWorkerMessage } from './flux-worker.js';
 
 const entry = new URL('./flux-worker-entry.mjs', import.meta.url);
 /** How often the resident memory of a running flight is read (Linux /proc). */
 const MEMORY_CHECK_MS = 200;
+/** The nice value of a flight's process (0 normal … 19 lowest). */
+const FLIGHT_NICENESS = 10;
 
 /** The run was stopped from outside (`signal`): its process is gone, whatever it had written stays to be removed. */
 export class FluxRunStopped extends Error {
@@ -62,6 +65,13 @@ export function runFluxWorker(
       execArgv: [`--max-old-space-size=${budget.memoryMb}`],
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });
+    // Flights are batch work: below the API and the database in the CPU's queue, so a machine full of flights still
+    // answers requests promptly (bench:api health-under-uploads).
+    try {
+      setPriority(child.pid!, FLIGHT_NICENESS);
+    } catch {
+      /* not permitted here: run at normal priority */
+    }
     let settled = false;
     let overBudget: FluxRunLimit | null = null;
     let stderr = '';

@@ -83,7 +83,7 @@ export function buildApp(config: AppConfig, options: { quietLogs?: boolean } = {
       await mkdir(config.outputFolder, { recursive: true });
       database = await connectDatabase(config, (message) => log.info(message));
       log.info({ database: database.bundled ? 'bundled FerretDB' : 'MONGODB_URI', db: config.mongodbDb, role: config.role }, 'database connected');
-      const store = new TaskStore(database.db);
+      const store = new TaskStore(database.db, database.monitorDb);
       await store.ensureIndexes();
 
       const crossProcess = config.eventBus === 'mongodb' || (config.eventBus === 'auto' && config.role !== 'all');

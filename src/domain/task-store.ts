@@ -83,9 +83,12 @@ export interface TaskQuery {
 
 export class TaskStore {
   private readonly tasks: Collection<TaskDocument>;
+  private readonly monitoredTasks: Collection<TaskDocument>;
 
-  constructor(db: Db) {
+  /** `monitorDb`: where the health counts are read (Database.monitorDb), so they never queue behind the writes. */
+  constructor(db: Db, monitorDb: Db = db) {
     this.tasks = db.collection<TaskDocument>('tasks');
+    this.monitoredTasks = monitorDb.collection<TaskDocument>('tasks');
   }
 
   async ensureIndexes(): Promise<void> {
@@ -155,7 +158,7 @@ export class TaskStore {
 
   async countByStatus(): Promise<Record<TaskStatus, number>> {
     const counts: Record<TaskStatus, number> = { pending: 0, processing: 0, completed: 0, failed: 0 };
-    const rows = await this.tasks.aggregate<{ _id: TaskStatus; n: number }>([{ $group: { _id: '$status', n: { $sum: 1 } } }]).toArray();
+    const rows = await this.monitoredTasks.aggregate<{ _id: TaskStatus; n: number }>([{ $group: { _id: '$status', n: { $sum: 1 } } }]).toArray();
     for (const row of rows) if (row._id in counts) counts[row._id] = row.n;
     return counts;
   }

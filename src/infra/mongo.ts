@@ -8,6 +8,12 @@ export const AGENDA_JOBS_COLLECTION = 'agendaJobs';
 export interface Database {
   client: MongoClient;
   db: Db;
+  /**
+   * The same database over a connection of its own for health probes (ping, task counts). FerretDB gets one pooled
+   * connection for the work; behind a burst of uploads and progress writes a probe on it waited seconds, so GET
+   * /health timed out exactly when an operator needed it. On other servers this is `db` (their pool has room).
+   */
+  monitorDb: Db;
   /** True when this process started the bundled FerretDB. */
   bundled: boolean;
   close(): Promise<void>;
@@ -24,23 +30,27 @@ export async function connectDatabase(config: Pick<AppConfig, 'mongodbUri' | 'mo
     server = await startFerretdb({ dataDir: config.databaseFolder, log });
     uri = server.uri;
   }
-  const client = new MongoClient(uri, {
-    serverSelectionTimeoutMS: 10_000,
-    ...(server || (await isFerretdb(uri)) ? { maxPoolSize: 1 } : {}),
-  });
+  const singleConnection = server !== null || (await isFerretdb(uri));
+  const client = new MongoClient(uri, { serverSelectionTimeoutMS: 10_000, ...(singleConnection ? { maxPoolSize: 1 } : {}) });
+  const monitor = singleConnection ? new MongoClient(uri, { serverSelectionTimeoutMS: 10_000, maxPoolSize: 1 }) : null;
   try {
     await client.connect();
     await client.db(config.mongodbDb).command({ ping: 1 });
+    await monitor?.connect();
   } catch (error) {
+    await client.close().catch(() => undefined);
+    await monitor?.close().catch(() => undefined);
     await server?.stop();
     throw error;
   }
   return {
     client,
     db: client.db(config.mongodbDb),
+    monitorDb: (monitor ?? client).db(config.mongodbDb),
     bundled: server !== null,
     async close() {
       await client.close();
+      await monitor?.close();
       await server?.stop();
     },
   };

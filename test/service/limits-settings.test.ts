@@ -61,7 +61,7 @@ describe('limits set by their settings', () => {
       { name: 'other', content: 'y' },
       { name: 'file', filename: 'flight.csv', contentType: 'text/csv', content: 'latitude,longitude\n1,2\n' },
     ]);
-    const res = await fetch(`${running().url}/upload`, { method: 'POST', headers: { 'content-type': contentType, 'accept-language': 'en' }, body });
+    const res = await fetch(`${running().url}/upload`, { method: 'POST', headers: { 'content-type': contentType, 'accept-language': 'en' }, body: new Uint8Array(body) });
     const json = (await res.json()) as { code: number; message: string };
     assert.equal(res.status, 400);
     assert.match(json.message, /at most 3 parts .*GASFLUX_MAX_FORM_PARTS/);
