@@ -1,7 +1,6 @@
 #!/usr/bin/env node
-// `npx gasflux-client …`: runs the TypeScript client CLI through tsx's loader (no build step).
-import { register } from 'tsx/esm/api';
+// `npx gasflux-client …`: the GraphQL client CLI, compiled (see compiled.js).
+import { loadCompiled } from './compiled.js';
 
-register();
-const { main } = await import('../client/cli.ts');
+const { main } = await loadCompiled('client/cli.js');
 process.exitCode = await main(process.argv.slice(2));

@@ -1,7 +1,6 @@
 #!/usr/bin/env node
-// `npx gasflux …`: runs the TypeScript CLI through tsx's loader (no build step).
-import { register } from 'tsx/esm/api';
+// `npx gasflux …`: the scientific CLI, compiled (see compiled.js).
+import { loadCompiled } from './compiled.js';
 
-register();
-const { main } = await import('../src/gasflux/cli.ts');
+const { main } = await loadCompiled('src/gasflux/cli.js');
 process.exitCode = await main(process.argv.slice(2));

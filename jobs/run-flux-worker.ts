@@ -3,7 +3,8 @@ import { readFile } from 'node:fs/promises';
 import { setPriority } from 'node:os';
 import type { FluxWorkerInput, FluxWorkerMessage } from './flux-worker.js';
 
-const entry = new URL('./flux-worker-entry.mjs', import.meta.url);
+// Compiled (dist/): the worker module itself; under tsx (tests, `npm run dev`): a bootstrap that registers tsx first.
+const entry = import.meta.url.endsWith('.js') ? new URL('./flux-worker.js', import.meta.url) : new URL('./flux-worker-entry.mjs', import.meta.url);
 /** How often the resident memory of a running flight is read (Linux /proc). */
 const MEMORY_CHECK_MS = 200;
 /** The nice value of a flight's process (0 normal … 19 lowest). */

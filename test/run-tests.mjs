@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs every test/**/*.test.ts with node's test runner (TypeScript through tsx) and ends with
 // the plain "N passed, N failed[, N skipped]" line. Extra arguments narrow the run to matching paths.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +24,13 @@ const files = findTests(join(root, 'test'))
 
 if (files.length === 0) {
   console.error(`no test files match ${filters.join(' ')}`);
+  process.exit(1);
+}
+
+// The bins the CLI tests run are the compiled ones: compile the tree under test first (well under a second).
+const built = spawnSync(process.execPath, [join(root, 'tools', 'build.mjs'), '--quiet'], { cwd: root, stdio: 'inherit' });
+if (built.status !== 0) {
+  console.error('the build failed');
   process.exit(1);
 }
 

@@ -6,9 +6,9 @@
 import { readFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import { fileURLToPath } from 'node:url';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { PathsHandler } from './server.js';
+import { projectPath } from '../project-root.js';
 
 /** The paths the web UI answers; the HTTP server sends them here before the REST router. */
 export const WEB_UI_PATHS: ReadonlySet<string> = new Set(['/', '/index.html', '/assets/app.js', '/assets/app.css']);
@@ -29,7 +29,7 @@ interface Asset {
   etag: string;
 }
 
-const DEFAULT_DIR = fileURLToPath(new URL('../../client/web/', import.meta.url));
+const DEFAULT_DIR = `${projectPath('client', 'web')}/`;
 
 /** A Host header that can go into the policy: a name or address with an optional port, nothing else. */
 const SAFE_HOST = /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;

@@ -13,10 +13,10 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync } from 'no
 import { homedir } from 'node:os';
 import { basename, join, resolve as resolvePath } from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import { projectPath } from '../project-root.js';
 
 const FERRETDB_VERSION = 'v1.24.1';
-const sourceDir = fileURLToPath(new URL('../../tools/ferretdb/', import.meta.url));
+const sourceDir = `${projectPath('tools', 'ferretdb')}/`;
 const BINARY_PREFIX = 'ferretdb-runner-';
 /** Written by the runner into its data folder: `{"pid":…,"parentPid":…}` of the server holding the folder. */
 const LOCK_FILE = 'ferretdb.lock';

@@ -17,6 +17,8 @@ import { fileURLToPath } from 'node:url';
 import { MongoClient } from 'mongodb';
 import { eventually } from '../helpers/app-harness.ts';
 import { ensureFerretdbBinary } from '../../src/infra/ferretdb.ts';
+import { syntheticFlight } from '../helpers/synthetic-flight.ts';
+import { tableToWorkbookBuffer } from '../helpers/table-files.ts';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const START_TIMEOUT_MS = 60_000;
@@ -73,6 +75,20 @@ function startService(dir: string, options: { npm?: boolean; ownProcessGroup?: b
   child.stdout!.on('data', (chunk) => (stdout += chunk));
   child.stderr!.on('data', (chunk) => (stderr += chunk));
   return { child, stdout: () => stdout, stderr: () => stderr };
+}
+
+/** The node process `npm start` exec'd into (npm runs its script through sh; `exec` replaces sh with node). */
+function serviceProcess(npmPid: number): number {
+  for (const name of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (parent === npmPid && readFileSync(`/proc/${name}/cmdline`, 'utf8').includes('main.js')) return Number(name);
+    } catch {
+      /* gone */
+    }
+  }
+  throw new Error(`no service process under npm (pid ${npmPid})`);
 }
 
 /** The service's JSON log lines on stdout (npm's own lines are skipped). */
@@ -342,10 +358,23 @@ describe('the bundled FerretDB lives and dies with the service', () => {
     assert.deepEqual(processesOf(dir), []);
   });
 
-  test('SIGTERM to `npm start` reaches the service, which stops gracefully and exits 0', TEST_TIMEOUT, async () => {
+  test('`npm start` runs the compiled service, whose flights complete; SIGTERM reaches it, it stops gracefully, exit 0', TEST_TIMEOUT, async () => {
     const dir = serviceDir();
     const service = startService(dir, { npm: true });
-    await listening(service);
+    const { port } = await listening(service);
+    const serviceCommand = readFileSync(`/proc/${serviceProcess(service.child.pid!)}/cmdline`, 'utf8').split('\0');
+    assert.ok(serviceCommand.some((arg) => arg.endsWith('dist/src/main.js')), `the service runs compiled JavaScript: ${serviceCommand.join(' ')}`);
+    // The flight runs in a child process of the compiled worker module (dist/jobs/flux-worker.js).
+    const form = new FormData();
+    form.append('file', new Blob([new Uint8Array(tableToWorkbookBuffer(syntheticFlight({ seed: 5 }).table, 'xlsx'))]), 'flight.xlsx');
+    const uploaded = await fetch(`http://127.0.0.1:${port}/upload`, { method: 'POST', body: form });
+    const upload = (await uploaded.json()) as { job_id: string };
+    assert.equal(uploaded.status, 202, JSON.stringify(upload));
+    const task = await eventually(async () => {
+      const body = (await (await fetch(`http://127.0.0.1:${port}/task/${upload.job_id}`)).json()) as { status: string; error?: string };
+      return body.status === 'completed' || body.status === 'failed' ? body : undefined;
+    }, START_TIMEOUT_MS, 'the flight to finish');
+    assert.equal(task.status, 'completed', JSON.stringify(task));
     service.child.kill('SIGTERM');
     assert.deepEqual(await exited(service), { code: 0, signal: null });
     const lines = logLines(service);

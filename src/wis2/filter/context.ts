@@ -1,6 +1,6 @@
 /** Building what a filter sees from a notification (§4.3, §5.1). */
-import type { DownloadFacts, FilterContext, FilterFields, FilterPass, NotificationView } from './types.ts';
-import { isPlainObject } from './values.ts';
+import type { DownloadFacts, FilterContext, FilterFields, FilterPass, NotificationView } from './types.js';
+import { isPlainObject } from './values.js';
 
 /** Topic level 4 (index 3) when level 3 is `wis2`, else null: `cache/a/wis2/de-dwd/…` → `de-dwd`. */
 export function centreIdFromTopic(topic: string): string | null {

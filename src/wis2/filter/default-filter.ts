@@ -1,5 +1,5 @@
 /** The built-in default filter (§4.6) and the media-type lists. */
-import type { Filter } from './types.ts';
+import type { Filter } from './types.js';
 
 /** The worker's DEFAULT_ACCEPTED_MEDIA_TYPES, in the reference's order. */
 export const DEFAULT_ACCEPTED_MEDIA_TYPES: readonly string[] = Object.freeze([

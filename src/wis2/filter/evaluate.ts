@@ -4,17 +4,17 @@
  * evaluation raises is skipped, and no decision means accept. Pure: no I/O; warnings the
  * reference would log are returned in the decision.
  */
-import { resolveFilterFields } from './context.ts';
-import { DEFAULT_FILTER } from './default-filter.ts';
-import { geometryMatchesBox } from './geometry.ts';
-import { globMatch } from './glob.ts';
-import { FILTER_LIMITS } from './limits.ts';
-import { compileSafeRegex } from './safe-regex.ts';
+import { resolveFilterFields } from './context.js';
+import { DEFAULT_FILTER } from './default-filter.js';
+import { geometryMatchesBox } from './geometry.js';
+import { globMatch } from './glob.js';
+import { FILTER_LIMITS } from './limits.js';
+import { compileSafeRegex } from './safe-regex.js';
 import {
   COMBINATOR_KEYS, GENERIC_OPERATORS, SIMPLE_FIELDS, SIZE_OPERATORS,
   type FilterContext, type FilterDecision, type FilterFields, type FilterInput, type FilterPass,
-} from './types.ts';
-import { coerce, FilterEvalError, isPlainObject, pyCompare, pyEq, pyTruthy, type OrderOp } from './values.ts';
+} from './types.js';
+import { coerce, FilterEvalError, isPlainObject, pyCompare, pyEq, pyTruthy, type OrderOp } from './values.js';
 
 const MISSING_ORDER = 9999;
 const MAX_WARNINGS = 50;

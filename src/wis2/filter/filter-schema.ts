@@ -12,10 +12,10 @@
  * Every problem is reported, each with its path and a JSON pointer.
  */
 import { z } from 'zod';
-import { FILTER_LIMITS } from './limits.ts';
-import { compileSafeRegex } from './safe-regex.ts';
-import { COMBINATOR_KEYS, GENERIC_OPERATORS, SIMPLE_FIELDS, SIZE_OPERATORS, type Filter } from './types.ts';
-import { isPlainObject, parseIsoDatetime, pyFloat, PROPERTY_TYPES } from './values.ts';
+import { FILTER_LIMITS } from './limits.js';
+import { compileSafeRegex } from './safe-regex.js';
+import { COMBINATOR_KEYS, GENERIC_OPERATORS, SIMPLE_FIELDS, SIZE_OPERATORS, type Filter } from './types.js';
+import { isPlainObject, parseIsoDatetime, pyFloat, PROPERTY_TYPES } from './values.js';
 
 export type FilterIssue = { path: Array<string | number>; pointer: string; message: string };
 export type FilterValidation = { ok: true; filter: Filter | null } | { ok: false; issues: FilterIssue[] };

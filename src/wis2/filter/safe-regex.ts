@@ -7,7 +7,7 @@
  * Not supported (the pattern is refused): backreferences, lookaround, scoped flags, possessive
  * quantifiers, `(?x)`. Only "does it match somewhere" is computed; captures are not needed.
  */
-import { FILTER_LIMITS } from './limits.ts';
+import { FILTER_LIMITS } from './limits.js';
 
 export type CompiledRegex = { readonly test: (subject: string) => boolean };
 export type RegexCompileResult = { ok: true; regex: CompiledRegex } | { ok: false; error: string };

@@ -1,5 +1,5 @@
 /** Filter language types (spec wis2-downloader §4.1) and what a filter sees (§4.3, §5.1). */
-import type { PropertyType } from './values.ts';
+import type { PropertyType } from './values.js';
 
 export type RuleAction = 'accept' | 'reject' | 'continue';
 export type FilterPass = 'pre' | 'post';
