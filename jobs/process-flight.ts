@@ -101,7 +101,7 @@ export function defineProcessFlight(agenda: Agenda, context: ProcessFlightContex
 async function processFlight(job: Job<ProcessFlightData>, context: ProcessFlightContext, runs: ActiveRuns): Promise<void> {
   const { taskId } = job.attrs.data;
   const log = context.log.child({ task_id: taskId });
-  const task = await context.tasks.startAttempt(taskId, context.maxAttempts);
+  const task = await context.tasks.startAttempt(taskId, context.maxAttempts, context.lockLifetimeMs);
   if (!task) {
     log.info('task is no longer queued; job skipped');
     return;

@@ -306,7 +306,7 @@ export class TaskService {
     if (isActive(task.status)) return { ok: false, reason: 'active', taskStatus: task.status };
     const removed = await this.removeFiles(id);
     if (!removed.ok) return { ok: false, reason: 'io', message: removed.message };
-    await this.store.delete(id);
+    await this.store.delete(id, task.attempts);
     await this.bus.publish('taskDeleted', { id, version: task.version });
     this.log.info({ task_id: id, ...removed }, 'task deleted');
     return { ok: true, taskStatus: task.status, foldersDeleted: removed.foldersDeleted, totalSizeDeleted: removed.totalSizeDeleted };
@@ -337,7 +337,7 @@ export class TaskService {
    * is written on the version it read, so of two workers claiming the same attempt only one gets it, and every write
    * of an earlier attempt that arrives later is refused (they are conditional on their attempt).
    */
-  async startAttempt(id: string, maxAttempts = Infinity): Promise<Task | null> {
+  async startAttempt(id: string, maxAttempts = Infinity, staleClaimMs = 60_000): Promise<Task | null> {
     const task = await this.store.get(id);
     if (!task || isFinished(task.status)) return null;
     if (task.attempts >= maxAttempts) {
@@ -345,6 +345,8 @@ export class TaskService {
       return null;
     }
     const now = new Date();
+    const attempt = await this.claimNextAttempt(task, now, staleClaimMs);
+    if (attempt === null) return null;
     // A previous attempt that died mid-run may have left a partial run folder.
     await rm(this.outputDirectory(id), { recursive: true, force: true });
     const started = await this.store.change(id, (current) =>
@@ -353,7 +355,7 @@ export class TaskService {
         : {
             status: 'processing',
             message: TASK_MESSAGES.started.zh,
-            attempts: task.attempts + 1,
+            attempts: attempt,
             startedAt: now,
             updatedAt: now,
             progress: null,
@@ -369,6 +371,26 @@ export class TaskService {
       await this.bus.publish('task', started);
     }
     return started;
+  }
+
+  /**
+   * The number of the attempt this worker may start, or null when another one is starting it. Two workers handed the
+   * same job (Agenda's lock is not atomic on FerretDB) race for one claim; the loser steps back before touching the
+   * run folder. A claim whose holder died before recording it (older than `staleClaimMs`, while the task still shows
+   * the attempt before) counts as a start that failed, and the next number is claimed.
+   * `staleClaimMs` is the job lock lifetime: tests that play a take-over pass 0.
+   */
+  private async claimNextAttempt(task: Task, now: Date, staleClaimMs: number): Promise<number | null> {
+    const isFresh = (claimedAt: Date | null) => claimedAt !== null && now.getTime() - claimedAt.getTime() < staleClaimMs;
+    // A take-over is for a dead worker's attempt, which Agenda hands out a lock lifetime after its last sign of life;
+    // an attempt claimed moments ago belongs to a worker given the same job at the same time.
+    if (task.status === 'processing' && task.attempts > 0 && isFresh(await this.store.claimedAt(task.id, task.attempts))) return null;
+    for (let attempt = task.attempts + 1; attempt <= task.attempts + 100; attempt++) {
+      const claimed = await this.store.claimAttempt(task.id, attempt, now);
+      if (claimed === true) return attempt;
+      if (isFresh(claimed)) return null;
+    }
+    return null;
   }
 
   /** A task started `maxAttempts` times without an outcome (its workers died or lost it each time) is failed. */

@@ -81,14 +81,47 @@ export interface TaskQuery {
   limit?: number;
 }
 
+/** One start of a task: `_id` is `<task id>#<attempt>`, so the unique `_id` lets exactly one caller insert it. */
+interface ClaimDocument {
+  _id: string;
+  taskId: string;
+  attempt: number;
+  claimedAt: Date;
+}
+
+const claimId = (taskId: string, attempt: number) => `${taskId}#${attempt}`;
+const isDuplicateKey = (error: unknown) => (error as { code?: number })?.code === 11000;
+
 export class TaskStore {
   private readonly tasks: Collection<TaskDocument>;
   private readonly monitoredTasks: Collection<TaskDocument>;
+  private readonly claims: Collection<ClaimDocument>;
 
   /** `monitorDb`: where the health counts are read (Database.monitorDb), so they never queue behind the writes. */
   constructor(db: Db, monitorDb: Db = db) {
     this.tasks = db.collection<TaskDocument>('tasks');
     this.monitoredTasks = monitorDb.collection<TaskDocument>('tasks');
+    this.claims = db.collection<ClaimDocument>('task_claims');
+  }
+
+  /**
+   * Claims attempt `attempt` of a task: true for exactly one caller, whatever the server (an insert on the unique
+   * `_id` is atomic everywhere; FerretDB's conditional updates are not, across connections). Otherwise the time the
+   * holder claimed it.
+   */
+  async claimAttempt(taskId: string, attempt: number, now = new Date()): Promise<true | Date> {
+    try {
+      await this.claims.insertOne({ _id: claimId(taskId, attempt), taskId, attempt, claimedAt: now });
+      return true;
+    } catch (error) {
+      if (!isDuplicateKey(error)) throw error;
+      return (await this.claimedAt(taskId, attempt)) ?? now;
+    }
+  }
+
+  /** When attempt `attempt` of the task was claimed; null when it never was (or the task predates claims). */
+  async claimedAt(taskId: string, attempt: number): Promise<Date | null> {
+    return (await this.claims.findOne({ _id: claimId(taskId, attempt) }))?.claimedAt ?? null;
   }
 
   async ensureIndexes(): Promise<void> {
@@ -133,8 +166,10 @@ export class TaskStore {
     throw new Error(`task ${id}: changed by others ${MAX_WRITE_CONFLICTS} times in a row during one write`);
   }
 
-  async delete(id: string): Promise<boolean> {
+  /** Deletes the task and its claims (`attempts` claims at most: deleted by `_id`, which every server finds fast). */
+  async delete(id: string, attempts = 0): Promise<boolean> {
     const result = await this.tasks.deleteOne({ _id: id });
+    for (let attempt = 1; attempt <= attempts + 1; attempt++) await this.claims.deleteOne({ _id: claimId(id, attempt) });
     return result.deletedCount === 1;
   }
 

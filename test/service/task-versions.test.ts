@@ -51,8 +51,9 @@ describe('task versions', () => {
     await tasks.reportProgress(created.id, 1, progress(40), 'interpolation');
     const firstAttempt = (await tasks.get(created.id))!;
 
-    // The lock expired: another worker starts attempt 2 while the first one is still writing.
-    const second = (await tasks.startAttempt(created.id))!;
+    // The lock expired: another worker starts attempt 2 while the first one is still writing (its claim counts as
+    // stale at once: 0 ms).
+    const second = (await tasks.startAttempt(created.id, Infinity, 0))!;
     assert.equal(second.attempts, 2);
     assert.ok(second.version > firstAttempt.version);
     assert.equal(second.progress, null);
