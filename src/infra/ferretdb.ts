@@ -9,7 +9,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, join, resolve as resolvePath } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -30,10 +30,58 @@ export function ferretdbBinaryPath(): string {
   return join(cache, 'gasflux-api', `${BINARY_PREFIX}${FERRETDB_VERSION}-${runnerSourceHash()}`);
 }
 
+/**
+ * Changes made to FerretDB's source before it is built (exact text, each must match once).
+ * - The SQLite backend's `_id` lookups were full-table scans: its WHERE clause reads `_id` as `sjson->'$._id'`,
+ *   but the unique index it creates on `_id` is on `sjson->"_id"`, a different expression to SQLite's planner, so
+ *   the index was never used (EXPLAIN: SCAN). Written the index's way, every find, update and delete by `_id` is an
+ *   index search (same values: both paths name the `_id` field); existing databases need no migration.
+ * - The `_id` was pushed down only when it was the filter's one key; `{_id, expiresAt: {$gt: …}}` scanned the whole
+ *   table. It is now pushed down whenever the filter has it at the top level (an implicit AND: the rest of the filter
+ *   is still applied by FerretDB's handler to what comes back, as it is for every query).
+ */
+const FERRETDB_PATCHES = [
+  {
+    file: 'internal/backends/sqlite/metadata/metadata.go',
+    from: `IDColumn = DefaultColumn + "->'$._id'"`,
+    to: 'IDColumn = DefaultColumn + `->"_id"`',
+  },
+  {
+    file: 'internal/backends/sqlite/collection.go',
+    from: 'if params.Filter.Len() == 1 {\n\t\tv, _ := params.Filter.Get("_id")\n\t\tswitch v.(type) {\n\t\tcase string, types.ObjectID:\n\t\t\twhereClause',
+    to: 'if params.Filter.Has("_id") {\n\t\tv, _ := params.Filter.Get("_id")\n\t\tswitch v.(type) {\n\t\tcase string, types.ObjectID:\n\t\t\twhereClause',
+  },
+  {
+    // explain says what Query does (the filter counts as pushed down only when `_id` was all of it).
+    file: 'internal/backends/sqlite/collection.go',
+    from: 'if params.Filter.Len() == 1 {\n\t\tv, _ := params.Filter.Get("_id")\n\t\tswitch v.(type) {\n\t\tcase string, types.ObjectID:\n\t\t\tfilterPushdown = true',
+    to: 'if params.Filter.Has("_id") {\n\t\tv, _ := params.Filter.Get("_id")\n\t\tswitch v.(type) {\n\t\tcase string, types.ObjectID:\n\t\t\tfilterPushdown = params.Filter.Len() == 1',
+  },
+];
+
 function runnerSourceHash(): string {
   const hash = createHash('sha256');
   for (const file of ['main.go', 'go.mod', 'go.sum']) hash.update(`${file}\0`).update(readFileSync(join(sourceDir, file)));
+  hash.update(JSON.stringify(FERRETDB_PATCHES));
   return hash.digest('hex').slice(0, 12);
+}
+
+/** FerretDB's module source, copied from the Go module cache next to the binary and patched (FERRETDB_PATCHES). */
+function patchedFerretdbSource(workDir: string, env: NodeJS.ProcessEnv): string {
+  const download = spawnSync('go', ['mod', 'download', '-json', `github.com/FerretDB/FerretDB@${FERRETDB_VERSION}`], { cwd: sourceDir, env, encoding: 'utf8' });
+  if (download.error || download.status !== 0) throw new Error(`go mod download FerretDB: ${download.error?.message ?? download.stderr ?? download.stdout}`);
+  const { Dir } = JSON.parse(download.stdout) as { Dir: string };
+  const target = join(workDir, 'ferretdb-src');
+  rmSync(target, { recursive: true, force: true });
+  cpSync(Dir, target, { recursive: true });
+  spawnSync('chmod', ['-R', 'u+w', target]);
+  for (const patch of FERRETDB_PATCHES) {
+    const path = join(target, patch.file);
+    const text = readFileSync(path, 'utf8');
+    if (text.split(patch.from).length !== 2) throw new Error(`FerretDB patch does not apply to ${patch.file}: expected '${patch.from}' once`);
+    writeFileSync(path, text.replace(patch.from, patch.to));
+  }
+  return target;
 }
 
 /** Builds the runner with the Go toolchain unless the cached binary exists. Takes about a minute the first time. */
@@ -43,12 +91,23 @@ export function ensureFerretdbBinary(log: (message: string) => void = () => {}):
   mkdirSync(join(binary, '..'), { recursive: true });
   log(`building the bundled FerretDB ${FERRETDB_VERSION} (first start only) into ${binary}`);
   const partial = `${binary}.partial-${process.pid}`;
-  const build = spawnSync('go', ['build', '-trimpath', '-o', partial, '.'], {
-    cwd: sourceDir,
-    // FerretDB is not in the public checksum database; its go.sum entry in tools/ferretdb pins it instead.
-    env: { ...process.env, CGO_ENABLED: '0', GONOSUMDB: 'github.com/FerretDB/FerretDB', GOFLAGS: '-mod=mod' },
-    encoding: 'utf8',
-  });
+  // FerretDB is not in the public checksum database; its go.sum entry in tools/ferretdb pins it instead.
+  const env = { ...process.env, CGO_ENABLED: '0', GONOSUMDB: 'github.com/FerretDB/FerretDB', GOFLAGS: '-mod=mod' };
+  const workDir = `${binary}.build-${process.pid}`;
+  let build: ReturnType<typeof spawnSync>;
+  try {
+    mkdirSync(workDir, { recursive: true });
+    const patched = patchedFerretdbSource(workDir, env);
+    // The runner's go.mod, pointed at the patched copy, outside the repository.
+    const modfile = join(workDir, 'go.mod');
+    writeFileSync(modfile, `${readFileSync(join(sourceDir, 'go.mod'), 'utf8')}\nreplace github.com/FerretDB/FerretDB => ${patched}\n`);
+    writeFileSync(join(workDir, 'go.sum'), readFileSync(join(sourceDir, 'go.sum')));
+    build = spawnSync('go', ['build', `-modfile=${modfile}`, '-trimpath', '-o', partial, '.'], { cwd: sourceDir, env, encoding: 'utf8' });
+  } catch (error) {
+    build = { error: error as Error, status: null } as ReturnType<typeof spawnSync>;
+  } finally {
+    rmSync(workDir, { recursive: true, force: true });
+  }
   if (build.error || build.status !== 0) {
     throw new Error(
       `Could not build the bundled FerretDB (needs Go ≥ 1.24 and the Go module proxy), or set MONGODB_URI to a MongoDB server: ${
