@@ -1,0 +1,116 @@
+/**
+ * `npm run bench:db`: the cost of each hot database operation as the service performs it, with 1,000, 10,000 and
+ * 100,000 documents already stored in its collection, on the bundled FerretDB (SQLite files; MONGODB_URI overrides).
+ * Each figure is the median of 200 operations on one pooled connection, as the app connects. Target: at 100,000
+ * documents within 2× of 1,000. The operations:
+ *   - dedup check: DedupStore.findSuccess (one _id lookup per tracker: message id, data id, hash)
+ *   - dedup lock and unlock: DedupStore.tryLock + unlock (insert-or-conflict, delete by _id)
+ *   - attempt claim: TaskStore.claimAttempt (insert-or-conflict on task#attempt)
+ *   - record write: DownloadRecords.insert
+ *   - task read and versioned update: TaskStore.get + TaskStore.change
+ */
+import { randomUUID } from 'node:crypto';
+import { MongoClient, type Db } from 'mongodb';
+import { startTestDatabase } from '../test/helpers/app-harness.ts';
+import { DedupStore } from '../src/wis2/download/dedup-store.ts';
+import { DownloadRecords, type DownloadRecord } from '../src/wis2/download/records.ts';
+import { TaskStore } from '../src/domain/task-store.ts';
+import type { Task } from '../src/domain/task.ts';
+
+const SIZES = [1_000, 10_000, 100_000];
+const OPERATIONS = 200;
+const BATCH = 1_000;
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+function task(id: string): Task {
+  const now = new Date();
+  const file = { originalName: 'flight.xlsx', path: `${id}/flight.xlsx`, size: 1000, sha256: '0'.repeat(64) };
+  return {
+    id, status: 'pending', message: 'queued', priority: 'normal', createdAt: now, updatedAt: now, startedAt: null, finishedAt: null,
+    processingTimeSeconds: null, input: file, config: null, reportName: 'flight', progress: null, results: [], flux: null,
+    runDirectory: null, totalSize: 0, error: null, attempts: 0, version: 1,
+  };
+}
+
+function record(i: number): DownloadRecord {
+  return {
+    subscriptionId: 'bench', messageId: `m${i}`, dataId: `d${i}`, metadataId: null, topic: 'cache/a/wis2/x', centreId: 'x', cache: 'localhost',
+    href: `http://localhost/${i}`, status: 'SUCCESS', errorClass: null, reason: null, path: null, save: true, size: 10240, expectedSize: 10240,
+    mediaType: 'application/bufr', hashMethod: 'sha512', expectedHash: null, actualHash: null, validHash: null, overwrite: false, attempts: 1,
+    receivedAt: null, downloadStart: null, downloadEnd: null, recordedAt: new Date(), durationMs: 1,
+  } as DownloadRecord;
+}
+
+/** Fills `collection` up to `size` documents shaped as the service stores them. */
+async function fill(db: Db, collection: string, from: number, size: number, make: (i: number) => Record<string, unknown>) {
+  for (let start = from; start < size; start += BATCH) {
+    const docs = Array.from({ length: Math.min(BATCH, size - start) }, (_, k) => make(start + k));
+    await db.collection(collection).insertMany(docs as never[]);
+  }
+}
+
+async function timed(run: (i: number) => Promise<unknown>): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < OPERATIONS; i++) {
+    const start = performance.now();
+    await run(i);
+    times.push(performance.now() - start);
+  }
+  return median(times);
+}
+
+async function main() {
+  const database = await startTestDatabase();
+  const client = new MongoClient(database.uri, { maxPoolSize: 1 });
+  await client.connect();
+  const db = client.db(`bench_db_${process.pid}`);
+  const dedup = new DedupStore(db);
+  const records = new DownloadRecords(db);
+  const tasks = new TaskStore(db);
+  const rows: Record<string, Record<number, number>> = {};
+  const note = (operation: string, size: number, ms: number) => ((rows[operation] ??= {})[size] = ms);
+  let stored = 0;
+  try {
+    console.log(`database operations as the service performs them (${process.env.MONGODB_URI ? 'MONGODB_URI' : 'bundled FerretDB on SQLite'}; median of ${OPERATIONS})\n`);
+    for (const size of SIZES) {
+      const started = performance.now();
+      // Trackers and locks as DedupStore writes them, records, claims and tasks: `size` of each.
+      await fill(db, 'wis2_seen', stored, size, (i) => ({ _id: `bench|by-msg-id|m${i}`, kind: 'tracker', subscriptionId: 'bench', type: 'by-msg-id', key: `m${i}`, status: 'SUCCESS', messageId: `m${i}`, updatedAt: new Date(), expiresAt: new Date(Date.now() + 86_400_000) }));
+      await fill(db, 'wis2_downloads', stored, size, (i) => ({ ...record(i) }));
+      await fill(db, 'task_claims', stored, size, (i) => ({ _id: `t${i}#1`, taskId: `t${i}`, attempt: 1, claimedAt: new Date() }));
+      await fill(db, 'tasks', stored, size, (i) => {
+        const { id, ...rest } = task(`t${i}`);
+        return { _id: id, ...rest };
+      });
+      stored = size;
+      const fillS = (performance.now() - started) / 1000;
+      const probe = (i: number) => Math.floor((i * 7919) % size);
+      note('dedup check (3 trackers)', size, await timed((i) => dedup.findSuccess({ subscriptionId: 'bench', messageId: `m${probe(i)}`, dataId: `d${probe(i)}`, hash: `h${probe(i)}` })));
+      note('dedup lock + unlock', size, await timed(async (i) => {
+        const keys = { subscriptionId: 'bench', messageId: `lock-${size}-${i}`, dataId: null, hash: null };
+        await dedup.tryLock(keys);
+        await dedup.unlock(keys);
+      }));
+      note('attempt claim', size, await timed((i) => tasks.claimAttempt(`new-${size}-${i}`, 1)));
+      note('record write', size, await timed((i) => records.insert(record(size + i))));
+      note('task read + versioned update', size, await timed(async (i) => {
+        const id = `t${probe(i)}`;
+        await tasks.change(id, () => ({ message: `update ${i}` }));
+      }));
+      process.stderr.write(`  ${size.toLocaleString('en')} documents per collection stored in ${fillS.toFixed(1)} s\n`);
+    }
+    const header = ['operation', ...SIZES.map((s) => `${s.toLocaleString('en')} docs`), `${SIZES.at(-1)!.toLocaleString('en')} ÷ ${SIZES[0].toLocaleString('en')}`];
+    console.log(header.join(' | '));
+    for (const [operation, bySize] of Object.entries(rows)) {
+      const ratio = bySize[SIZES.at(-1)!] / bySize[SIZES[0]];
+      console.log([operation, ...SIZES.map((s) => `${bySize[s].toFixed(2)} ms`), `${ratio.toFixed(2)}× (target ≤ 2)`].join(' | '));
+    }
+  } finally {
+    await db.dropDatabase().catch(() => undefined);
+    await client.close();
+    await database.stop();
+  }
+}
+
+await main();
