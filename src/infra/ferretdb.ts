@@ -38,7 +38,9 @@ export function ferretdbBinaryPath(): string {
  *   index search (same values: both paths name the `_id` field); existing databases need no migration.
  * - The `_id` was pushed down only when it was the filter's one key; `{_id, expiresAt: {$gt: …}}` scanned the whole
  *   table. It is now pushed down whenever the filter has it at the top level (an implicit AND: the rest of the filter
- *   is still applied by FerretDB's handler to what comes back, as it is for every query).
+ *   is still applied by FerretDB's handler to what comes back, as it is for every query). `Len` is asked first: a
+ *   query without a filter (an aggregation without $match) has a nil document, whose `Has` would panic.
+ * - explain reports the same (the filter counts as pushed down only when `_id` was all of it).
  */
 const FERRETDB_PATCHES = [
   {
@@ -49,13 +51,12 @@ const FERRETDB_PATCHES = [
   {
     file: 'internal/backends/sqlite/collection.go',
     from: 'if params.Filter.Len() == 1 {\n\t\tv, _ := params.Filter.Get("_id")\n\t\tswitch v.(type) {\n\t\tcase string, types.ObjectID:\n\t\t\twhereClause',
-    to: 'if params.Filter.Has("_id") {\n\t\tv, _ := params.Filter.Get("_id")\n\t\tswitch v.(type) {\n\t\tcase string, types.ObjectID:\n\t\t\twhereClause',
+    to: 'if params.Filter.Len() > 0 && params.Filter.Has("_id") {\n\t\tv, _ := params.Filter.Get("_id")\n\t\tswitch v.(type) {\n\t\tcase string, types.ObjectID:\n\t\t\twhereClause',
   },
   {
-    // explain says what Query does (the filter counts as pushed down only when `_id` was all of it).
     file: 'internal/backends/sqlite/collection.go',
     from: 'if params.Filter.Len() == 1 {\n\t\tv, _ := params.Filter.Get("_id")\n\t\tswitch v.(type) {\n\t\tcase string, types.ObjectID:\n\t\t\tfilterPushdown = true',
-    to: 'if params.Filter.Has("_id") {\n\t\tv, _ := params.Filter.Get("_id")\n\t\tswitch v.(type) {\n\t\tcase string, types.ObjectID:\n\t\t\tfilterPushdown = params.Filter.Len() == 1',
+    to: 'if params.Filter.Len() > 0 && params.Filter.Has("_id") {\n\t\tv, _ := params.Filter.Get("_id")\n\t\tswitch v.(type) {\n\t\tcase string, types.ObjectID:\n\t\t\tfilterPushdown = params.Filter.Len() == 1',
   },
 ];
 
