@@ -48,11 +48,15 @@ export function taskProgress(task: Pick<Task, 'status' | 'progress'>): string {
   return `${percent(p.percent)}% ${p.stage}${p.gas ? ` (${p.gas})` : ''}`;
 }
 
-/** `ch4 5.012 kg/h, co2 50.07 kg/h (corrected physics)`, or null when the task has no flux. */
+/** `ch4 5.012 kg/h, co2 not detected (corrected physics)`, or null when the task has no flux. */
 export function fluxLine(task: Pick<Task, 'flux'>): string | null {
   const flux = task.flux;
   if (!flux || flux.gases.length === 0) return null;
-  const gases = flux.gases.map((g) => `${g.gas} ${g.fluxKgPerHour === null ? '-' : g.fluxKgPerHour.toLocaleString('en', { maximumSignificantDigits: 4, useGrouping: false })} kg/h`);
+  const gases = flux.gases.map((g) =>
+    !g.detected
+      ? `${g.gas} not detected`
+      : `${g.gas} ${g.fluxKgPerHour === null ? '-' : g.fluxKgPerHour.toLocaleString('en', { maximumSignificantDigits: 4, useGrouping: false })} kg/h`,
+  );
   return `${gases.join(', ')} (${flux.physics === 'corrected' ? 'corrected' : 'gasflux 0.2.2'} physics)`;
 }
 

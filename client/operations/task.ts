@@ -49,6 +49,7 @@ export const TaskFieldsFragment = graphql(/* GraphQL */ `
       }
       gases {
         gas
+        detected
         fluxKgPerHour
         positiveKgPerHour
         negativeKgPerHour

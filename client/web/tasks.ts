@@ -62,9 +62,11 @@ export function initTasks(client: GasFluxClient, viewer: ReportViewer): TasksSec
     if (!flux || flux.gases.length === 0) return h('td', { class: 'flux', 'data-label': 'Flux' }, '—');
     const physics = flux.physics === 'corrected' ? 'corrected physics' : 'gasflux 0.2.2 physics';
     return h('td', { class: 'flux', 'data-label': 'Flux' },
-      h('ul', { class: 'fluxes' }, ...flux.gases.map((gas) =>
-        h('li', { title: `${gas.gas.toUpperCase()}: positive ${formatFlux(gas.positiveKgPerHour)}, negative ${formatFlux(gas.negativeKgPerHour)}; ${physics}, grid ${flux.grid.nx}×${flux.grid.ny}` },
-          h('span', { class: 'gas' }, gas.gas.toUpperCase()), ' ', h('span', { class: 'value' }, formatFlux(gas.fluxKgPerHour))))),
+      h('ul', { class: 'fluxes' }, ...flux.gases.map((gas) => gas.detected
+        ? h('li', { title: `${gas.gas.toUpperCase()}: positive ${formatFlux(gas.positiveKgPerHour)}, negative ${formatFlux(gas.negativeKgPerHour)}; ${physics}, grid ${flux.grid.nx}×${flux.grid.ny}` },
+          h('span', { class: 'gas' }, gas.gas.toUpperCase()), ' ', h('span', { class: 'value' }, formatFlux(gas.fluxKgPerHour)))
+        : h('li', { title: `${gas.gas.toUpperCase()}: no plume above the sensor noise, so no emission rate (see the warnings)` },
+          h('span', { class: 'gas' }, gas.gas.toUpperCase()), ' ', h('span', { class: 'value not-detected' }, 'not detected')))),
       flux.warnings.length > 0
         ? h('span', { class: 'sub warning', title: flux.warnings.map((w) => w.message).join('\n') }, `${flux.warnings.length} warning${flux.warnings.length === 1 ? '' : 's'}`)
         : null);

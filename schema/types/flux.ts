@@ -13,9 +13,14 @@ const GasFlux = builder.objectRef<FluxSummary['gases'][number]>('GasFlux').imple
   description: 'One gas: the emission rate through the flux plane and its positive and negative parts.',
   fields: (t) => ({
     gas: t.exposeString('gas', { description: 'The gas column, e.g. `ch4`.' }),
-    fluxKgPerHour: t.exposeFloat('fluxKgPerHour', { nullable: true, description: 'Emission rate, kg/h (krig_parameters.<gas>.volume).' }),
-    positiveKgPerHour: t.exposeFloat('positiveKgPerHour', { nullable: true, description: 'Part through the plane downwind, kg/h (volumepos).' }),
-    negativeKgPerHour: t.exposeFloat('negativeKgPerHour', { nullable: true, description: 'Part against the wind, kg/h (volumeneg).' }),
+    detected: t.exposeBoolean('detected', {
+      description:
+        'False when the enhancement does not stand out of the sensor noise (a PLUME_NOT_DETECTED warning gives the numbers): ' +
+        'the rates are then null, and the integral of the noise is only in the output variables.',
+    }),
+    fluxKgPerHour: t.exposeFloat('fluxKgPerHour', { nullable: true, description: 'Emission rate, kg/h (krig_parameters.<gas>.volume); null when not detected.' }),
+    positiveKgPerHour: t.exposeFloat('positiveKgPerHour', { nullable: true, description: 'Part through the plane downwind, kg/h (volumepos); null when not detected.' }),
+    negativeKgPerHour: t.exposeFloat('negativeKgPerHour', { nullable: true, description: 'Part against the wind, kg/h (volumeneg); null when not detected.' }),
     signalPoints: t.exposeInt('signalPoints', { description: 'Samples above the background.' }),
     backgroundPoints: t.exposeInt('backgroundPoints'),
   }),

@@ -42,6 +42,8 @@ const taskDocument = z.object({
       gases: z.array(
         z.object({
           gas: z.string(),
+          // Summaries stored before plume detection existed gave every gas a rate.
+          detected: z.boolean().default(true),
           fluxKgPerHour: z.number().nullable(),
           positiveKgPerHour: z.number().nullable(),
           negativeKgPerHour: z.number().nullable(),

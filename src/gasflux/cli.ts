@@ -65,6 +65,10 @@ export async function main(argv: string[]): Promise<number> {
     });
     const { result } = outcome;
     for (const gas of result.gases) {
+      if (!gas.detection.detected) {
+        console.log(`${gas.gas}: not detected (no plume above the sensor noise; physics ${result.physics})`);
+        continue;
+      }
       console.log(
         `${gas.gas}: ${gas.volume.toFixed(3)} kg/h (positive ${gas.volumepos.toFixed(3)}, negative ${gas.volumeneg.toFixed(3)}; ` +
           `grid ${result.grid.nx}×${result.grid.ny}, physics ${result.physics})`,

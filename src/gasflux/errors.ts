@@ -18,9 +18,11 @@ export type GasfluxErrorCode =
   | 'TOO_MANY_ROWS'
   | 'MISSING_COLUMNS'
   | 'INVALID_DATA_FORMAT'
+  | 'TOO_MANY_MISSING_VALUES'
   | 'OUT_OF_RANGE'
   | 'TOO_FEW_ROWS'
   | 'NO_TRANSECTS'
+  | 'TOO_FEW_HEIGHTS'
   | 'NO_GASES'
   | 'UNKNOWN_GAS'
   | 'UNKNOWN_STRATEGY'
@@ -44,6 +46,10 @@ export interface GasfluxErrorDetails {
   key?: string;
   /** The allowed range, for OUT_OF_RANGE. */
   range?: [number, number];
+  /** How many rows are at fault, for TOO_MANY_MISSING_VALUES. */
+  count?: number;
+  /** That count as a share of the flight's rows (0..1), for TOO_MANY_MISSING_VALUES. */
+  share?: number;
 }
 
 /** An expected, user-caused failure: bad file, bad value, bad config. Carries a stable code and the stage. */

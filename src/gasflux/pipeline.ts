@@ -11,7 +11,16 @@ import { ProgressTracker, type ProgressListener } from './progress.js';
 import { projectToUtm, utmZoneForBounds, type UtmZone } from './stages/utm.js';
 import { computeCourse } from './stages/course.js';
 import { fastchrom } from './stages/fastchrom.js';
-import { largestMonotonicRun, numberTransects } from './stages/transects.js';
+import {
+  largestMonotonicRun,
+  numberTransects,
+  numberTransectsSkipping,
+  requireSeveralHeights,
+  requireSpiralHeights,
+  SWITCH_LAG,
+} from './stages/transects.js';
+import { findHoverSegments, holdOverRows, hoverWarning, spreadOverRows, type HoverSegment } from './stages/hover.js';
+import { detectPlume, DETECTION_SIGMA, type PlumeDetection } from './stages/detection.js';
 import { normalWind, projectOntoCurtain } from './stages/curtain.js';
 import { projectOntoCircle } from './stages/spiral.js';
 import { gasDensity, mean, molarVolume, pointFlux } from './stages/flux.js';
@@ -20,6 +29,26 @@ import { buildGrid, cutGround, groundProfile, type GroundProfile, type KrigingGr
 import { krigeGrid, nearestNeighbours, uniquePoints } from './stages/ordinary-kriging.js';
 import { integrateGrid } from './stages/simpson.js';
 import { circularStd, sampleStd } from './stages/statistics.js';
+import { samplesAtRate, WIND_ROLLING_SAMPLES } from './config/sample-windows.js';
+import type { FlightSampling } from './input/sample-rate.js';
+import { MIN_ROWS } from './input/validate-flight.js';
+
+/** fastchrom's windows as run, in samples. */
+export interface BackgroundWindows {
+  halfWindow: number;
+  minFwhm: number;
+  interpHalfWindow: number;
+  smoothHalfWindow: number;
+  minLength: number;
+}
+
+/** The flight's logging rate and the windows counted in samples that ran with it. */
+export interface SamplingResult extends FlightSampling {
+  /** Heading lag (samples) of the transect detector; null for the spiral strategy. */
+  transectSwitchLag: number | null;
+  /** Rows in the wind figure's rolling means. */
+  windRollingMean: number;
+}
 
 export interface GasResult {
   gas: string;
@@ -36,6 +65,10 @@ export interface GasResult {
   backgroundPoints: number;
   /** Sample std of the normalised concentration over the kept background rows, ppm; null with < 2 such rows. */
   backgroundStd: number | null;
+  /** Whether the plume stands out of the noise (stages/detection.ts); the flux summary reports no rate without. */
+  detection: PlumeDetection;
+  /** The background windows used, in samples. */
+  backgroundWindows: BackgroundWindows;
   /** Every input row. */
   fit: Float64Array;
   normalised: Float64Array;
@@ -56,6 +89,7 @@ export interface GasfluxResult {
   spatial: 'curtain' | 'spiral';
   config: GasfluxConfig;
   rowCount: number;
+  sampling: SamplingResult;
   utmZone: UtmZone;
   /** Every input row. */
   easting: Float64Array;
@@ -67,6 +101,11 @@ export interface GasfluxResult {
   keptRows: Int32Array;
   transectRange: [number, number] | null;
   planeAngle: number | null;
+  /**
+   * Stretches where the drone stays put (stages/hover.ts), with their file rows and duration; `excluded`: corrected
+   * physics left their rows after the first out of the transect detection and the curtain.
+   */
+  hovers: (HoverSegment & { fileRows: [number, number]; durationS: number; excluded: boolean })[];
   /** Kept rows. */
   projection: {
     x: Float64Array;
@@ -114,20 +153,23 @@ function subset(values: Float64Array, rows: Int32Array): Float64Array {
 
 /**
  * One fitted variogram per gas. Without a semivariogram_filter every gas shares one pair search; with it, each gas
- * keeps only its own rows above the filter.
+ * keeps only its own rows above the filter. A gas whose plume was not detected (`undetected`) may fit a flat
+ * (noise) variogram without failing the run, as every gas may in gasflux-0.2.2 physics.
  */
 function fitVariograms(
   x: Float64Array,
   height: Float64Array,
-  gases: { gas: string; values: Float64Array }[],
+  gases: { gas: string; values: Float64Array; undetected?: boolean }[],
   config: GasfluxConfig,
   tracker: ProgressTracker,
 ): FittedVariogram[] {
   const settings = config.semivariogram_settings;
   const filter = settings.semivariogram_filter;
+  const parity = config.physics === 'gasflux-0.2.2';
   let experimental: ExperimentalVariogram[];
   tracker.begin('variogram');
-  if (typeof filter === 'number') {
+  // gasflux 0.2.2 tests the filter for truthiness, so there `semivariogram_filter: 0` filters nothing.
+  if (typeof filter === 'number' && !(parity && filter === 0)) {
     experimental = gases.map(({ values }) => {
       const rows = rowsWhere(values.length, (k) => values[k] > filter);
       return experimentalVariograms(subset(x, rows), subset(height, rows), [subset(values, rows)], settings)[0];
@@ -135,9 +177,30 @@ function fitVariograms(
   } else {
     experimental = experimentalVariograms(x, height, gases.map((g) => g.values), settings);
   }
-  const fitted = experimental.map((e, g) => fitVariogram(e, settings.model, gases[g].gas));
+  const fitted = experimental.map((e, g) =>
+    fitVariogram(e, settings.model, gases[g].gas, { acceptNonPositive: parity || gases[g].undetected === true }),
+  );
   tracker.end();
   return fitted;
+}
+
+const ppm = (v: number) => `${Number(v.toPrecision(3))} ppm`;
+
+function notDetectedWarning(gas: string, d: PlumeDetection, volume: number): GasfluxWarning {
+  const threshold = `${DETECTION_SIGMA} × the background std (${DETECTION_SIGMA} × ${ppm(d.backgroundStd!)} = ${ppm(d.threshold!)})`;
+  const above =
+    d.longestRun === 0
+      ? `never exceeds ${threshold}`
+      : `exceeds ${threshold} on at most ${d.longestRun} consecutive curtain row${d.longestRun === 1 ? '' : 's'}`;
+  return {
+    code: 'PLUME_NOT_DETECTED',
+    gas,
+    message:
+      `Gas '${gas}': no plume detected above the sensor noise. The enhancement ${above}, and a plume needs ${d.requiredRun}; ` +
+      `its peak is ${ppm(d.peakEnhancement)}${d.backgroundStd! > 0 ? ` (${(d.peakEnhancement / d.backgroundStd!).toFixed(1)} × the background std)` : ''}. ` +
+      `The flux summary reports the gas as not detected; the integral of the noise, ${Number(volume.toPrecision(3))} kg/h, ` +
+      `is only in the output variables (krig_parameters.${gas}.volume)`,
+  };
 }
 
 export function processFlight(flight: Flight, config: GasfluxConfig, options: ProcessOptions = {}): GasfluxResult {
@@ -147,16 +210,44 @@ export function processFlight(flight: Flight, config: GasfluxConfig, options: Pr
     options.tracker ?? new ProgressTracker(pipelineSteps(gases.length) + (options.extraSteps ?? 0), options.onProgress);
   const warnings: GasfluxWarning[] = [...flight.warnings];
   const col = (name: string) => flight.numeric[name];
+  // Counts of samples the reference states at 1 Hz; corrected physics takes them as seconds at the logging rate.
+  const { sampling } = flight;
+  const atRate = (samples: number) => (sampling.windowsConverted ? samplesAtRate(samples, sampling.rateHz) : samples);
 
   tracker.begin('course');
   const utmZone = utmZoneForBounds(col('latitude'), col('longitude'));
   const { easting, northing } = projectToUtm(col('latitude'), col('longitude'), utmZone);
   const course = computeCourse(easting, northing, col('height_ato'));
+  // Hover segments are a warning in both modes. Corrected physics also leaves their rows after the arrival out of
+  // the background fit (a hover inside the plume is a long flat stretch that fastchrom takes for background), the
+  // transect detection and the curtain (or spiral); gasflux-0.2.2 physics keeps them, as gasflux does.
+  const hovers = findHoverSegments(easting, northing, sampling.rateHz);
+  const stationary = physics === 'corrected' && hovers.length > 0 ? new Uint8Array(flight.rowCount) : undefined;
+  if (stationary) for (const h of hovers) stationary.fill(1, h.start + 1, h.end + 1);
+  const movingRows = stationary ? rowsWhere(flight.rowCount, (i) => !stationary[i]) : null;
+  if (movingRows && movingRows.length < MIN_ROWS) {
+    throw new GasfluxError(
+      'TOO_FEW_ROWS',
+      'background',
+      `The drone hovers for all but ${movingRows.length} of the ${flight.rowCount} rows; at least ${MIN_ROWS} rows of flying are needed for the background fit`,
+    );
+  }
+  const hovering = hoverWarning(hovers, { fileRows: flight.fileRows, timestamps: flight.timestamps, height: col('height_ato'), rateHz: sampling.rateHz }, stationary !== undefined);
+  if (hovering) warnings.push(hovering);
   tracker.end();
 
   const baselines = gases.map((gas) => {
     tracker.begin('background', gas);
-    const result = fastchrom(col(gas), config.algorithmic_baseline_settings.fastchrom ?? {});
+    const settings = config.algorithmic_baseline_settings.fastchrom ?? {};
+    let result = fastchrom(movingRows ? subset(col(gas), movingRows) : col(gas), settings);
+    // Hover rows (not on the curtain) take the baseline interpolated across the hover and the flag of its arrival.
+    if (movingRows) {
+      result = {
+        ...result,
+        baseline: spreadOverRows(result.baseline, movingRows, flight.rowCount),
+        background: holdOverRows(result.background, movingRows, flight.rowCount),
+      };
+    }
     const normalised = new Float64Array(flight.rowCount);
     const signal = new Uint8Array(flight.rowCount);
     for (let i = 0; i < flight.rowCount; i++) {
@@ -164,7 +255,14 @@ export function processFlight(flight: Flight, config: GasfluxConfig, options: Pr
       signal[i] = result.background[i] ? 0 : 1;
     }
     tracker.end();
-    return { gas, fit: result.baseline, normalised, signal };
+    const windows: BackgroundWindows = {
+      halfWindow: result.halfWindow,
+      minFwhm: result.minFwhm,
+      interpHalfWindow: result.interpHalfWindow,
+      smoothHalfWindow: result.smoothHalfWindow,
+      minLength: result.minLength,
+    };
+    return { gas, fit: result.baseline, normalised, signal, windows };
   });
 
   const spatial = config.strategies.spatial;
@@ -179,12 +277,19 @@ export function processFlight(flight: Flight, config: GasfluxConfig, options: Pr
   let distanceFromFit: Float64Array | null = null;
   let winddirRel: Float64Array | null = null;
   let windspeed: Float64Array;
+  let transectSwitchLag: number | null = null;
   if (spatial === 'curtain') {
-    transectNumbers = numberTransects(course.courseAzimuth);
-    const run = largestMonotonicRun(transectNumbers, col('height_ato'));
+    transectSwitchLag = atRate(SWITCH_LAG);
+    transectNumbers = stationary
+      ? numberTransectsSkipping(course.courseAzimuth, stationary, transectSwitchLag)
+      : numberTransects(course.courseAzimuth, transectSwitchLag);
+    const run = largestMonotonicRun(transectNumbers, col('height_ato'), transectSwitchLag, stationary);
+    requireSeveralHeights(run);
     transectRange = [run.start, run.end];
     kept = new Uint8Array(flight.rowCount);
-    for (let i = 0; i < flight.rowCount; i++) kept[i] = transectNumbers[i] >= run.start && transectNumbers[i] <= run.end ? 1 : 0;
+    for (let i = 0; i < flight.rowCount; i++) {
+      kept[i] = !stationary?.[i] && transectNumbers[i] >= run.start && transectNumbers[i] <= run.end ? 1 : 0;
+    }
     keptRows = rowsWhere(flight.rowCount, (i) => kept[i] === 1);
     const projection = projectOntoCurtain(subset(easting, keptRows), subset(northing, keptRows));
     planeAngle = projection.planeAngle;
@@ -195,7 +300,9 @@ export function processFlight(flight: Flight, config: GasfluxConfig, options: Pr
     winddirRel = wind.winddirRel;
     windspeed = wind.windspeedNormal;
   } else {
-    keptRows = Int32Array.from({ length: flight.rowCount }, (_, i) => i);
+    keptRows = movingRows ?? Int32Array.from({ length: flight.rowCount }, (_, i) => i);
+    if (stationary) for (let i = 0; i < flight.rowCount; i++) kept[i] = stationary[i] ? 0 : 1;
+    requireSpiralHeights(subset(col('height_ato'), keptRows));
     const reference = baselines.find((b) => b.gas === 'ch4') ?? baselines[0];
     if (reference.gas !== 'ch4') {
       warnings.push({
@@ -203,10 +310,12 @@ export function processFlight(flight: Flight, config: GasfluxConfig, options: Pr
         message: `The spiral's zero azimuth is taken from the strongest '${reference.gas}' enhancement (there is no ch4 column)`,
       });
     }
-    const circle = projectOntoCircle(easting, northing, reference.normalised);
+    const circle = stationary
+      ? projectOntoCircle(subset(easting, keptRows), subset(northing, keptRows), subset(reference.normalised, keptRows))
+      : projectOntoCircle(easting, northing, reference.normalised);
     x = circle.x;
     y = circle.deviation;
-    windspeed = Float64Array.from(col('windspeed'));
+    windspeed = subset(col('windspeed'), keptRows);
   }
   const windspeedMeasured = subset(col('windspeed'), keptRows);
   const height = subset(col('height_ato'), keptRows);
@@ -246,7 +355,24 @@ export function processFlight(flight: Flight, config: GasfluxConfig, options: Pr
     return { baseline, mass, density, normalisedKept, ...pointFlux(normalisedKept, windspeed, density) };
   });
 
-  const variograms = fitVariograms(x, height, fluxes.map((f) => ({ gas: f.baseline.gas, values: f.kgHM2 })), config, tracker);
+  const detections = fluxes.map(({ baseline }) => detectPlume(baseline.normalised, baseline.signal, kept, sampling.rateHz));
+  const variograms = fitVariograms(
+    x,
+    height,
+    fluxes.map((f, g) => ({ gas: f.baseline.gas, values: f.kgHM2, undetected: !detections[g].detected })),
+    config,
+    tracker,
+  );
+  variograms.forEach((v, g) => {
+    if (v.effectiveRange > 0 && v.sill > 0) return;
+    warnings.push({
+      code: 'VARIOGRAM_NOT_POSITIVE',
+      gas: fluxes[g].baseline.gas,
+      message:
+        `Gas '${fluxes[g].baseline.gas}': the ${v.model} variogram fit gave range ${v.effectiveRange.toPrecision(4)} m and sill ${v.sill.toPrecision(4)}; ` +
+        'as in gasflux 0.2.2, the grid nodes that lack neighbours within that range count as 0 in the integral (the point fluxes show no spatial structure at the sampled lags)',
+    });
+  });
 
   tracker.begin('kriging');
   const kriged = krigeGrid(
@@ -293,8 +419,14 @@ export function processFlight(flight: Flight, config: GasfluxConfig, options: Pr
     for (let k = 0; k < keptRows.length; k++) if (!baseline.signal[keptRows[k]]) backgroundValues.push(normalisedKept[k]);
     const backgroundStd = sampleStd(backgroundValues);
     if (Number.isNaN(backgroundStd)) {
-      warnings.push({ code: 'NO_BACKGROUND_STD', gas, message: `Gas '${gas}': fewer than two background rows, so its background std is undefined` });
+      warnings.push({
+        code: 'NO_BACKGROUND_STD',
+        gas,
+        message: `Gas '${gas}': fewer than two background rows, so its background std is undefined (and whether its plume stands out of the noise was not checked)`,
+      });
     }
+    const detection = detections[g];
+    if (!detection.detected) warnings.push(notDetectedWarning(gas, detection, volume));
     const { gamma: _gamma, ...variogramData } = variogram;
     return {
       gas,
@@ -304,9 +436,11 @@ export function processFlight(flight: Flight, config: GasfluxConfig, options: Pr
       volumepos,
       volumeneg,
       volumeError,
+      backgroundWindows: baseline.windows,
       signalPoints,
       backgroundPoints: flight.rowCount - signalPoints,
       backgroundStd: Number.isNaN(backgroundStd) ? null : backgroundStd,
+      detection,
       fit: baseline.fit,
       normalised: baseline.normalised,
       signal: baseline.signal,
@@ -331,6 +465,7 @@ export function processFlight(flight: Flight, config: GasfluxConfig, options: Pr
     spatial,
     config,
     rowCount: flight.rowCount,
+    sampling: { ...sampling, transectSwitchLag, windRollingMean: atRate(WIND_ROLLING_SAMPLES) },
     utmZone,
     easting,
     northing,
@@ -340,6 +475,12 @@ export function processFlight(flight: Flight, config: GasfluxConfig, options: Pr
     keptRows,
     transectRange,
     planeAngle,
+    hovers: hovers.map((h) => ({
+      ...h,
+      fileRows: [flight.fileRows[h.start], flight.fileRows[h.end]],
+      durationS: (h.end - h.start + 1) / sampling.rateHz,
+      excluded: stationary !== undefined,
+    })),
     projection: { x, y, distanceFromFit, winddirRel, windspeedMeasured, windspeed, groundElevation },
     meanTemperature,
     meanPressure,

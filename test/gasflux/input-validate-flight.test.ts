@@ -52,11 +52,50 @@ describe('validating a flight', () => {
     assert.match(validationError(() => validateFlight(semicolons, resolveConfig()), 'MISSING_COLUMNS').message, /';'.*commas/);
   });
 
-  test('reports an empty cell with its column and file row', async () => {
+  test('drops a row with an empty cell as a logger dropout, naming the column and the file row in a warning', async () => {
     const raw = await viaCsv(withCell(flightTable(30), 'temperature', 12, null));
-    const error = validationError(() => validateFlight(raw, resolveConfig()), 'INVALID_DATA_FORMAT');
-    assert.equal(error.message, "Column 'temperature' row 14: the cell is empty (a number is required)");
-    assert.deepEqual(error.details, { column: 'temperature', row: 14, value: null });
+    const flight = validateFlight(raw, resolveConfig());
+    assert.equal(flight.rowCount, 29);
+    assert.equal(flight.raw.rowCount, 29);
+    assert.equal(flight.numeric.temperature.length, 29);
+    assert.equal(flight.numeric.latitude[12], flightTable(30).cells.latitude[13], 'the rows after the gap move up');
+    assert.equal(flight.timestamps?.[12], '2022-09-26 02:00:13');
+    assert.deepEqual([flight.fileRows[11], flight.fileRows[12]], [13, 15], 'file rows still number the rows as in the file');
+    const warning = flight.warnings.find((w) => w.code === 'ROWS_DROPPED');
+    assert.equal(warning?.count, 1);
+    assert.equal(
+      warning?.message,
+      "Dropped 1 of 30 rows (3.3 %) with a missing value (empty, NaN or NA), taken as logger dropouts: 'temperature' in 1 row (first at row 14); row 14. " +
+        'The rows either side of a gap are processed as consecutive samples',
+    );
+  });
+
+  test('rejects more missing values than the 5 % that can be dropped, naming the column, the count and the share', async () => {
+    let table = flightTable(40);
+    for (const i of [3, 9, 30]) table = withCell(table, 'latitude', i, '');
+    table = withCell(table, 'ch4', 9, 'NaN');
+    const error = validationError(() => validateFlight(table, resolveConfig()), 'TOO_MANY_MISSING_VALUES');
+    assert.equal(error.stage, 'validation');
+    assert.equal(
+      error.message,
+      "3 of 40 rows (7.5 %) have a missing value (empty, NaN or NA): 'latitude' in 3 rows (first at row 5), 'ch4' in 1 row (first at row 11). " +
+        'At most 5.0 % of the rows are dropped as logger dropouts; fill or remove the gaps',
+    );
+    assert.deepEqual(error.details, { column: 'latitude', columns: ['latitude', 'ch4'], row: 5, count: 3, share: 3 / 40 });
+    // Two of 40 rows (5 %) are still dropouts.
+    assert.equal(validateFlight(withCell(withCell(flightTable(40), 'latitude', 3, ''), 'ch4', 9, 'NaN'), resolveConfig()).rowCount, 38);
+  });
+
+  test('needs 20 rows left after the dropouts', () => {
+    const error = validationError(() => validateFlight(withCell(flightTable(20), 'winddir', 5, null), resolveConfig()), 'TOO_FEW_ROWS');
+    assert.match(error.message, /19 data rows left after dropping 1 with missing values; at least 20/);
+  });
+
+  test('checks every value of a row that is dropped: text and out-of-range values stay errors', () => {
+    const table = withCell(withCell(flightTable(30), 'ch4', 4, null), 'pressure', 4, 'abc');
+    assert.equal(validationError(() => validateFlight(table, resolveConfig()), 'INVALID_DATA_FORMAT').details.column, 'pressure');
+    const range = withCell(withCell(flightTable(30), 'ch4', 4, null), 'pressure', 4, 1200);
+    assert.equal(validationError(() => validateFlight(range, resolveConfig()), 'OUT_OF_RANGE').details.row, 6);
   });
 
   test("reports text such as 'abc' as not a number", async () => {
@@ -66,8 +105,17 @@ describe('validating a flight', () => {
     assert.deepEqual(error.details, { column: 'temperature', row: 14, value: 'abc' });
   });
 
-  test('reports NaN, infinity, hexadecimal and decimal-comma values as not numbers', async () => {
-    for (const bad of ['NaN', 'nan', 'inf', 'Infinity', '0x10', '1,5', '1.2.3', ' ']) {
+  test('takes empty, NaN, NA and #N/A cells as dropouts', async () => {
+    for (const missing of ['NaN', 'nan', 'NAN', 'NA', '#N/A', ' ', '']) {
+      const raw = await viaCsv(withCell(flightTable(30), 'ch4', 4, missing));
+      const flight = validateFlight(raw, resolveConfig());
+      assert.equal(flight.rowCount, 29, JSON.stringify(missing));
+      assert.match(flight.warnings.find((w) => w.code === 'ROWS_DROPPED')?.message ?? '', /'ch4' in 1 row \(first at row 6\)/);
+    }
+  });
+
+  test('reports infinity, hexadecimal, decimal-comma and other text values as not numbers', async () => {
+    for (const bad of ['inf', 'Infinity', '0x10', '1,5', '1.2.3', 'na', 'N/A', 'null', '-']) {
       const raw = await viaCsv(withCell(flightTable(30), 'ch4', 4, bad));
       const error = validationError(() => validateFlight(raw, resolveConfig()), 'INVALID_DATA_FORMAT');
       assert.equal(error.details.column, 'ch4', bad);

@@ -14,6 +14,7 @@ function recover(options: SyntheticFlightOptions, physics: 'corrected' | 'gasflu
   const resolved = resolveConfig({ object: { physics } });
   const flight = validateFlight(table, resolved);
   const result = processFlight(flight, resolved.config);
+  for (const gas of result.gases) assert.ok(gas.detection.detected, `${gas.gas}: a real plume is detected`);
   const ratios = Object.fromEntries(result.gases.map((g) => [g.gas, g.volume / truth.emissionRatesKgH[g.gas]]));
   return { result, truth, ratios };
 }

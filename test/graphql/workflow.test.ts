@@ -88,8 +88,10 @@ describe('the documented workflow over GraphQL', () => {
     const outputVars = JSON.parse(readFileSync(join(running.config.outputFolder, metadata.relPath), 'utf8'));
     assert.equal(last.flux?.physics, 'corrected');
     assert.deepEqual(
-      last.flux?.gases.map((g) => [g.gas, g.fluxKgPerHour, g.positiveKgPerHour, g.negativeKgPerHour]),
-      Object.values(outputVars.krig_parameters as Record<string, { gas: string; volume: number; volumepos: number; volumeneg: number }>).map((k) => [k.gas, k.volume, k.volumepos, k.volumeneg]),
+      last.flux?.gases.map((g) => [g.gas, g.detected, g.fluxKgPerHour, g.positiveKgPerHour, g.negativeKgPerHour]),
+      Object.values(
+        outputVars.krig_parameters as Record<string, { gas: string; volume: number; volumepos: number; volumeneg: number; plume_detection: { detected: boolean } }>,
+      ).map((k) => [k.gas, k.plume_detection.detected, k.volume, k.volumepos, k.volumeneg]),
     );
     assert.equal(last.flux?.grid.nx, outputVars.grid.nodes_x);
     assert.ok(states.filter((s) => s.status !== 'completed').every((s) => s.flux === null), 'no flux before completion');

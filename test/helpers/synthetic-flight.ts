@@ -15,6 +15,10 @@
  * at the line ends (the first sample of each new transect is the drone arriving at the line end at the new height;
  * the next step heads back). That is what the pipeline's heading-reversal transect detector expects.
  *
+ * With `pattern: 'spiral'` the drone instead flies stacked horizontal circles of radius D centred on the source
+ * (one full loop per height, each starting on the upwind side so the plume is crossed mid-loop), for the
+ * pipeline's spiral strategy.
+ *
  * Everything random comes from seeded mulberry32 streams, one per quantity, so a seed reproduces a table exactly
  * and, e.g., the ch4 noise does not change when co2 is added to the gas list.
  */
@@ -257,6 +261,12 @@ export function localFromLatLon(origin: LatLon, latitude: number, longitude: num
 export interface SyntheticFlightOptions {
   /** PRNG seed (integer). Default 1. */
   seed?: number;
+  /**
+   * `curtain` (default): transects back and forth across the wind at downwind distance D. `spiral`: one circle
+   * of radius D around the source per height (`transects` loops; `rows`, `transectLength`, `curtainOffset` and
+   * `groundSlope` do not apply).
+   */
+  pattern?: 'curtain' | 'spiral';
   /** Gas columns, in order. Default ['ch4', 'co2', 'c2h6']. */
   gases?: string[];
   /** Emission rate per gas, kg/h. Defaults: ch4 10, co2 100, c2h6 0.5, any other gas 0. */
@@ -342,16 +352,35 @@ export interface SyntheticFlightOptions {
 
   /** Time of the first sample (UTC). Default '2024-06-01T10:00:00Z'. */
   startTime?: string | Date;
+
+  /** Transect heights above take-off (m), in flight order; overrides the automatic heights and `transects`. */
+  transectHeights?: number[];
+  /**
+   * A hover: during transect `transect` (1-based) the drone stops at `position` (0 = where the transect starts, 1 =
+   * its last sample; default 0.5) and stays there for `durationS` seconds: that sample is repeated for the hover's
+   * rows (the plume does not change), with white horizontal `jitterM` (m, 1σ; default 0: identical fixes).
+   * Curtain flights only.
+   */
+  hover?: { transect: number; durationS: number; position?: number; jitterM?: number };
+  /** Logger dropouts: these cells (0-based data rows × columns) are written as `value` (default null, an empty cell). */
+  dropouts?: { rows: number[]; columns: string[]; value?: CellValue };
 }
 
 export interface SyntheticFlightTruth {
   seed: number;
+  pattern: 'curtain' | 'spiral';
+  /** Spiral flights only: the circles' radius (= distance) and circumference, m. */
+  spiral?: { radius: number; circumference: number };
   gases: string[];
   /** The true emission rate per gas, kg/h. */
   emissionRatesKgH: Record<string, number>;
   /** ∫∫ C·U dy dz over the curtain plane (y ∈ ±∞, z ≥ 0), integrated numerically, kg/h. Equals Q. */
   fluxThroughCurtainKgH: Record<string, number>;
-  /** ∫∫ C·U·profile(z) dy dz: what a perfect mass balance using the *reported* wind sees (= Q for a uniform profile). */
+  /**
+   * ∫∫ C·U·profile(z) dy dz: what a perfect mass balance using the *reported* wind sees (= Q for a uniform profile).
+   * For a spiral: ∫∫ C·U·profile(z) along the circle, the full wind rather than its normal part, as the spiral
+   * strategy integrates it (slightly above Q, by how far the plume spreads around the circle).
+   */
   measuredWindFluxKgH: Record<string, number>;
   /**
    * gasflux 0.2.2's density bug scales every flux by (T+273.15)/(T+546.3); multiply the expected rate by this
@@ -384,6 +413,7 @@ export interface SyntheticFlightTruth {
   density: Record<string, number>;
   /** Largest noise-free enhancement on the plume centreline at the curtain (over heights 0..top), ppm. */
   peakEnhancementPpm: Record<string, number>;
+  /** For a spiral: transects = loops, length = circumference, centre = the source, start = end = where each loop starts. */
   curtain: {
     transects: number;
     /** Transect heights above take-off, in flight order. */
@@ -412,6 +442,8 @@ export interface SyntheticFlightTruth {
     /** Row index of each transect's first sample. */
     transectStartRows: number[];
     durationS: number;
+    /** With `hover`: the row where the drone arrives, and the rows after it that repeat its position. */
+    hover: { arrivalRow: number; rows: number } | null;
   };
   /** Per-sample ground truth (row order). */
   samples: {
@@ -492,12 +524,18 @@ export function syntheticFlight(options: SyntheticFlightOptions = {}): Synthetic
   const maxSpacing = options.maxVerticalSpacing ?? 10;
   const speedTarget = options.speed ?? 5;
   const maxTransectLength = options.maxTransectLength ?? 1500;
+  const spiral = (options.pattern ?? 'curtain') === 'spiral';
   const T0 = options.temperature ?? 15;
   const P0 = options.pressure ?? 1010;
   const tStd = (options.temperatureStd ?? 0.1) * noiseScale;
   const pStd = (options.pressureStd ?? 0.05) * noiseScale;
   const includeAgl = options.includeHeightAgl ?? true;
   const slope = options.groundSlope ?? 0;
+  if (spiral) {
+    for (const key of ['rows', 'transectLength', 'curtainOffset', 'groundSlope', 'hover'] as const) {
+      if (options[key] !== undefined) throw new RangeError(`${key} does not apply to a spiral flight`);
+    }
+  }
   const posStd = (options.positionNoiseStd ?? 0) * noiseScale;
   const hStd = (options.heightNoiseStd ?? 0) * noiseScale;
   const startMs =
@@ -528,7 +566,7 @@ export function syntheticFlight(options: SyntheticFlightOptions = {}): Synthetic
 
   // Transect length and heights.
   const coverLength = 2 * (Math.abs(offset) + 3 * sigmaY + Math.max(3 * sigmaY, 60));
-  const lengthMin = options.transectLength ?? coverLength;
+  const lengthMin = spiral ? 2 * Math.PI * D : (options.transectLength ?? coverLength);
   requirePositive('transectLength', lengthMin);
   // Constant-ATO transects: keep the lowest one minHeight above the highest ground under the curtain (length
   // known only later when rows stretch it, so use the largest length the sampling may choose).
@@ -544,7 +582,7 @@ export function syntheticFlight(options: SyntheticFlightOptions = {}): Synthetic
   {
     const { bottom, top } = heightsFor(lengthMin);
     if (!(top > bottom)) throw new RangeError(`maxHeight (${topAgl}) must exceed minHeight (${minHeight})`);
-    nTransects = options.transects ?? Math.max(12, Math.ceil((top - bottom) / maxSpacing - 1e-9) + 1);
+    nTransects = options.transectHeights?.length ?? options.transects ?? Math.max(12, Math.ceil((top - bottom) / maxSpacing - 1e-9) + 1);
   }
   if (!Number.isInteger(nTransects) || nTransects < 2) throw new RangeError(`transects must be an integer ≥ 2`);
 
@@ -556,7 +594,7 @@ export function syntheticFlight(options: SyntheticFlightOptions = {}): Synthetic
     rate = options.sampleRateHz ?? 1;
     requirePositive('sampleRateHz', rate);
     const n = Math.max(10, Math.ceil((lengthMin * rate) / speedTarget - 1e-9));
-    length = options.transectLength ?? (n * speedTarget) / rate;
+    length = spiral ? lengthMin : (options.transectLength ?? (n * speedTarget) / rate);
     rows = n * nTransects;
   } else {
     rows = options.rows;
@@ -575,11 +613,31 @@ export function syntheticFlight(options: SyntheticFlightOptions = {}): Synthetic
     transectStartRows.push(Math.floor((rows * k) / nTransects));
     samplesPerTransect.push(Math.floor((rows * (k + 1)) / nTransects) - Math.floor((rows * k) / nTransects));
   }
+  const movingRows = rows;
+  // A hover repeats one sample of its transect: `hoverRows` more rows there, after the arrival at `hoverAt`.
+  const hover = options.hover;
+  const hoverTransect = hover ? hover.transect - 1 : -1;
+  let hoverRows = 0;
+  let hoverAt = -1;
+  if (hover) {
+    if (!Number.isInteger(hover.transect) || hover.transect < 1 || hover.transect > nTransects) {
+      throw new RangeError(`hover.transect must be an integer in 1..${nTransects}, got ${hover.transect}`);
+    }
+    requirePositive('hover.durationS', hover.durationS);
+    const position = hover.position ?? 0.5;
+    if (!(position >= 0 && position <= 1)) throw new RangeError(`hover.position must be in [0, 1], got ${position}`);
+    hoverRows = Math.round(hover.durationS * rate);
+    hoverAt = Math.round(position * (samplesPerTransect[hoverTransect] - 1));
+    samplesPerTransect[hoverTransect] += hoverRows;
+    for (let k = hoverTransect + 1; k < nTransects; k++) transectStartRows[k] += hoverRows;
+    rows += hoverRows;
+  }
+  const hoverJitter = (hover?.jitterM ?? 0) * noiseScale;
   const { bottom, top } = heightsFor(length);
   const spacing = (top - bottom) / (nTransects - 1);
-  const heightsAto = Array.from({ length: nTransects }, (_, k) =>
-    options.descending ? top - k * spacing : bottom + k * spacing,
-  );
+  const heightsAto = options.transectHeights
+    ? [...options.transectHeights]
+    : Array.from({ length: nTransects }, (_, k) => (options.descending ? top - k * spacing : bottom + k * spacing));
 
   // Physics constants.
   const Vm = molarVolume(T0, P0);
@@ -600,6 +658,7 @@ export function syntheticFlight(options: SyntheticFlightOptions = {}): Synthetic
   const rPres = rng('pressure');
   const rPos = rng('position');
   const rHeight = rng('height');
+  const rHover = rng('hover');
   const gasNoise: Record<string, Rng> = {};
   const driftPhase: Record<string, number> = {};
   for (const g of gases) {
@@ -631,22 +690,38 @@ export function syntheticFlight(options: SyntheticFlightOptions = {}): Synthetic
   let row = 0;
   for (let k = 0; k < nTransects; k++) {
     const n = samplesPerTransect[k];
+    const held = k === hoverTransect ? hoverRows : 0;
     const dir = k % 2 === 0 ? 1 : -1;
-    for (let j = 0; j < n; j++, row++) {
+    for (let step = 0; step < n; step++, row++) {
+      // With a hover, sample `hoverAt` is repeated `held` more times: the drone stays put.
+      const hovering = held > 0 && step > hoverAt && step <= hoverAt + held;
+      const j = held === 0 || step <= hoverAt ? step : hovering ? hoverAt : step - held;
+      const nMoving = n - held;
       // Along-curtain position: each transect starts at its line end, evenly spaced, and never reaches the other
       // end (that sample is the next transect's first, at the new height), so every turn is a sharp reversal.
-      let s = dir * ((j / n) * length - length / 2);
+      // A spiral loop starts upwind and goes once round; s is then the arc length from the loop's start.
+      let s = spiral ? (j / nMoving) * length : dir * ((j / nMoving) * length - length / 2);
       let xi = 0;
       if (posStd > 0) {
         s += posStd * rPos.normal();
         xi = posStd * rPos.normal();
       }
+      if (hovering && hoverJitter > 0) {
+        s += hoverJitter * rHover.normal();
+        xi += hoverJitter * rHover.normal();
+      }
       let hAto = heightsAto[k];
       if (hStd > 0) hAto += hStd * rHeight.normal();
       const ground = slope * s;
       const hAgl = hAto - ground;
-      const x = D + xi;
-      const y = offset + s;
+      let x = D + xi;
+      let y = offset + s;
+      if (spiral) {
+        // Angle round the circle from the downwind direction; the loop starts upwind (π).
+        const theta = Math.PI + s / D;
+        x = (D + xi) * Math.cos(theta);
+        y = (D + xi) * Math.sin(theta);
+      }
       const east = x * down.e + y * cross.e;
       const north = x * down.n + y * cross.n;
       const ll = latLonFromLocal(origin, east, north);
@@ -670,7 +745,7 @@ export function syntheticFlight(options: SyntheticFlightOptions = {}): Synthetic
       cells.temperature[row] = T0 + tStd * rTemp.normal();
       cells.pressure[row] = P0 + pStd * rPres.normal();
 
-      const sig = xi === 0 ? { sigmaY, sigmaZ } : briggsSigmas(x, stability, dispersion);
+      const sig = xi === 0 && !spiral ? { sigmaY, sigmaZ } : briggsSigmas(x, stability, dispersion);
       const phase = rows > 1 ? (Math.PI * row) / (rows - 1) : 0;
       for (const g of gases) {
         const c = plumeConcentration(qKgS[g], U, sig.sigmaY, sig.sigmaZ, y, hAgl, H);
@@ -692,12 +767,21 @@ export function syntheticFlight(options: SyntheticFlightOptions = {}): Synthetic
   const fluxThroughCurtainKgH: Record<string, number> = {};
   const measuredWindFluxKgH: Record<string, number> = {};
   const peakEnhancementPpm: Record<string, number> = {};
+  // Round a spiral's circle: the concentration at arc length a from the downwind point (|a| ≤ 12σy, the plume).
+  const onCircle = (q: number, a: number, z: number) => {
+    const theta = a / D;
+    const sig = briggsSigmas(D * Math.cos(theta), stability, dispersion);
+    return plumeConcentration(q, U, sig.sigmaY, sig.sigmaZ, D * Math.sin(theta), z, H);
+  };
+  const aHalf = Math.min(Math.PI * D, yHalf);
   for (const g of gases) {
     const q = qKgS[g];
     const flux = integrateRectangle((y, z) => plumeConcentration(q, U, sigmaY, sigmaZ, y, z, H) * U, -yHalf, yHalf, 0, zTop);
     fluxThroughCurtainKgH[g] = flux * 3600;
-    measuredWindFluxKgH[g] =
-      profile === 'uniform'
+    const profileAt = (z: number) => windProfileFactor(z, profile, zRef, profileExponent, z0);
+    measuredWindFluxKgH[g] = spiral
+      ? 3600 * integrateRectangle((a, z) => onCircle(q, a, z) * U * profileAt(z), -aHalf, aHalf, 0, zTop)
+      : profile === 'uniform'
         ? fluxThroughCurtainKgH[g]
         : 3600 *
           integrateRectangle(
@@ -720,6 +804,8 @@ export function syntheticFlight(options: SyntheticFlightOptions = {}): Synthetic
 
   const truth: SyntheticFlightTruth = {
     seed,
+    pattern: spiral ? 'spiral' : 'curtain',
+    ...(spiral ? { spiral: { radius: D, circumference: length } } : {}),
     gases: [...gases],
     emissionRatesKgH,
     fluxThroughCurtainKgH,
@@ -755,19 +841,20 @@ export function syntheticFlight(options: SyntheticFlightOptions = {}): Synthetic
       bearing,
       planeAngle: bearing % 180,
       offset,
-      centre: at(D, offset),
-      start: at(D, offset - length / 2),
-      end: at(D, offset + length / 2),
+      centre: spiral ? at(0, 0) : at(D, offset),
+      start: spiral ? at(-D, 0) : at(D, offset - length / 2),
+      end: spiral ? at(-D, 0) : at(D, offset + length / 2),
       plumeCentre: at(D, 0),
       groundSlope: slope,
     },
     sampling: {
       rows,
       sampleRateHz: rate,
-      speed: (length * rate * nTransects) / rows,
+      speed: (length * rate * nTransects) / movingRows,
       samplesPerTransect,
       transectStartRows,
       durationS: rows / rate,
+      hover: hover ? { arrivalRow: transectStartRows[hoverTransect] + hoverAt, rows: hoverRows } : null,
     },
     samples: {
       transect: transectOf,
@@ -779,6 +866,16 @@ export function syntheticFlight(options: SyntheticFlightOptions = {}): Synthetic
       backgroundPpm,
     },
   };
+
+  if (options.dropouts) {
+    for (const column of options.dropouts.columns) {
+      if (!cells[column]) throw new RangeError(`dropouts: no column '${column}'`);
+      for (const r of options.dropouts.rows) {
+        if (!(Number.isInteger(r) && r >= 0 && r < rows)) throw new RangeError(`dropouts: row ${r} is not in 0..${rows - 1}`);
+        cells[column][r] = options.dropouts.value ?? null;
+      }
+    }
+  }
 
   return { table: { columns, cells, rowCount: rows, firstDataRow: 2 }, truth };
 }

@@ -108,7 +108,11 @@ describe('the documented workflow over REST: upload, follow, download, update, l
     assert.deepEqual(data.flux.gases.map((g: { gas: string }) => g.gas), Object.keys(outputVars.krig_parameters));
     for (const gas of data.flux.gases) {
       const expected = outputVars.krig_parameters[gas.gas];
-      assert.deepEqual([gas.flux_kg_h, gas.positive_kg_h, gas.negative_kg_h], [expected.volume, expected.volumepos, expected.volumeneg], gas.gas);
+      assert.deepEqual(
+        [gas.detected, gas.flux_kg_h, gas.positive_kg_h, gas.negative_kg_h],
+        [expected.plume_detection.detected, expected.volume, expected.volumepos, expected.volumeneg],
+        gas.gas,
+      );
       assert.equal(gas.signal_points, expected.signal_points);
     }
     assert.deepEqual([data.flux.grid.nx, data.flux.grid.ny], [outputVars.grid.nodes_x, outputVars.grid.nodes_y]);

@@ -2,7 +2,7 @@ import type { GasfluxConfig } from './types.js';
 
 /**
  * The template configuration of gasflux 0.2.2 (`gasflux_config.yaml`), written out as data, plus our own
- * `physics` switch. Frozen: take a copy with `defaultConfig()` before changing anything.
+ * `physics` switch and the `sample_rate_hz` fallback (used only when the timestamps cannot measure the rate). Frozen: take a copy with `defaultConfig()` before changing anything.
  */
 export const DEFAULT_CONFIG: Readonly<GasfluxConfig> = deepFreeze({
   output_dir: '~/gasflux_reports',
@@ -62,6 +62,7 @@ export const DEFAULT_CONFIG: Readonly<GasfluxConfig> = deepFreeze({
     cut_ground: true,
   },
   physics: 'corrected',
+  sample_rate_hz: 1,
 } satisfies GasfluxConfig);
 
 /** A fresh, mutable copy of the defaults. */

@@ -1,6 +1,7 @@
 import { GasfluxError } from '../errors.js';
 import { defaultConfig } from './defaults.js';
 import { deepMerge } from './merge.js';
+import { templateWindowKeys } from './sample-windows.js';
 import { toPlainData } from './plain-data.js';
 import { type ConfigProblem, checkConfig, show, toBoolean } from './schema.js';
 import type { ResolvedConfig } from './types.js';
@@ -29,7 +30,15 @@ export function resolveConfig(input: ResolveConfigInput = {}): ResolvedConfig {
   }
   const user = input.yaml !== undefined ? parseConfigYaml(input.yaml) : input.object !== undefined ? toPlainData(input.object) : undefined;
   if (user === undefined) {
-    return { config: defaultConfig(), requiredGases: [], source: 'defaults', explicitCutGround: false, warnings: [] };
+    return {
+      config: defaultConfig(),
+      requiredGases: [],
+      source: 'defaults',
+      explicitCutGround: false,
+      templateWindows: templateWindowKeys(undefined, 'defaults'),
+      explicitSampleRate: false,
+      warnings: [],
+    };
   }
   if (!isMapping(user)) {
     throw new GasfluxError(
@@ -52,6 +61,8 @@ export function resolveConfig(input: ResolveConfigInput = {}): ResolvedConfig {
     explicitCutGround: complete
       ? config.ordinary_kriging_settings.cut_ground
       : isMapping(userKriging) && toBoolean(userKriging.cut_ground) === true,
+    templateWindows: templateWindowKeys(user, complete ? 'complete' : 'merged'),
+    explicitSampleRate: Object.hasOwn(user, 'sample_rate_hz'),
     warnings: [],
   };
 }

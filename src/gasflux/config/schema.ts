@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_SAMPLE_RATE_HZ, MAX_SAMPLE_RATE_HZ } from './sample-windows.js';
 import type { GasfluxConfig } from './types.js';
 
 /** Error codes a config problem can carry; several problems of different kinds are reported as INVALID_CONFIG. */
@@ -236,6 +237,10 @@ const fastchrom = z
 const configSchema = mapping({
   output_dir: expect<string | null>('a folder path or null', (v) => v === null || typeof v === 'string').optional(),
   physics: choice({ what: 'physics mode', allowed: ['corrected', 'gasflux-0.2.2'] as const, unknownCode: 'INVALID_CONFIG' }).optional(),
+  sample_rate_hz: expect<number>(
+    `a logging rate in Hz, > 0 and at most ${MAX_SAMPLE_RATE_HZ.toLocaleString('en-US')}`,
+    (v) => isNumber(v) && v > 0 && v <= MAX_SAMPLE_RATE_HZ,
+  ).optional(),
   required_cols: columnRanges({ mustInclude: PIPELINE_COLUMNS }),
   gases: columnRanges({ gasNames: true }),
   molar_masses: molarMasses().optional(),
@@ -290,7 +295,7 @@ function crossKeyProblems(data: unknown): ConfigProblem[] {
 
 /**
  * Checks a whole config (after any merge) and returns it with booleans coerced, `algorithmic` normalised and
- * `physics` defaulted; extra keys are kept as they are. Returns every problem found rather than the first.
+ * `physics` and `sample_rate_hz` defaulted; extra keys are kept as they are. Returns every problem found rather than the first.
  */
 export function checkConfig(data: unknown): { config: GasfluxConfig } | { problems: ConfigProblem[] } {
   const result = configSchema.safeParse(data);
@@ -298,6 +303,7 @@ export function checkConfig(data: unknown): { config: GasfluxConfig } | { proble
   if (problems.length > 0 || !result.success) return { problems };
   const config = result.data as GasfluxConfig;
   config.physics ??= 'corrected';
+  config.sample_rate_hz ??= DEFAULT_SAMPLE_RATE_HZ;
   return { config };
 }
 

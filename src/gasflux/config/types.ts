@@ -43,6 +43,11 @@ export interface GasfluxConfig {
   gases: Record<string, [number, number]>;
   /** Optional g/mol per gas, overriding or extending the built-in table. */
   molar_masses?: Record<string, number>;
+  /**
+   * Logging rate (Hz) used when the timestamps cannot measure it (no timestamp column, or none readable as dates).
+   * In `corrected` physics the template's windows, stated in samples at 1 Hz, are converted to the flight's rate.
+   */
+  sample_rate_hz?: number;
   strategies: {
     background: 'algorithm';
     sensor: 'insitu';
@@ -71,5 +76,13 @@ export interface ResolvedConfig {
    * inheriting the template's value): a file without `height_agl` is then an error, not a warning.
    */
   explicitCutGround?: boolean;
+  /**
+   * The fastchrom windows (`SAMPLE_WINDOW_KEYS`) whose value comes from the built-in template rather than the
+   * user's config: in `corrected` physics these are converted from the template's 1 Hz to the flight's rate; the
+   * others are kept exactly as the user set them. Absent means none (every window as set).
+   */
+  templateWindows?: string[];
+  /** True when the user's own config sets `sample_rate_hz` (a disagreement with the timestamps is then a warning). */
+  explicitSampleRate?: boolean;
   warnings: import('../errors.js').GasfluxWarning[];
 }

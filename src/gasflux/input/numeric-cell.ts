@@ -13,6 +13,18 @@ export function numericCellValue(cell: CellValue): number | undefined {
   return Number.isFinite(value) ? value : undefined;
 }
 
+/**
+ * Cells a logger writes for a reading it did not get (a GPS fix or an analyser sample that dropped out): empty or
+ * blank, `NaN` in any case (pandas, numpy), `NA` (R) and `#N/A` (a spreadsheet's not-available error). Any other
+ * text is not a dropout but a wrong value, and stays an error.
+ */
+export function isMissingCell(cell: CellValue): boolean {
+  if (cell === null) return true;
+  if (typeof cell === 'number') return Number.isNaN(cell);
+  const text = cell.trim();
+  return text === '' || text.toLowerCase() === 'nan' || text === 'NA' || text === '#N/A';
+}
+
 /** Why a cell is not a number, for `Column 'x' row 3: <reason>`. */
 export function describeNonNumeric(cell: CellValue): string {
   if (cell === null || (typeof cell === 'string' && cell.trim() === '')) return 'the cell is empty (a number is required)';

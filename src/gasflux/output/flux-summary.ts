@@ -1,9 +1,14 @@
 import type { PhysicsMode } from '../config/types.js';
 import type { GasfluxResult } from '../pipeline.js';
 
-/** One gas's emission rate and its parts, kg/h (null where the run gave no finite number). */
+/**
+ * One gas's emission rate and its parts, kg/h: null where the run gave no finite number, and null when the plume was
+ * not detected above the sensor noise (the integral of the noise stays in the output variables).
+ */
 export interface GasFlux {
   gas: string;
+  /** False when the enhancement does not stand out of the sensor noise (stages/detection.ts): no rate is given. */
+  detected: boolean;
   fluxKgPerHour: number | null;
   positiveKgPerHour: number | null;
   negativeKgPerHour: number | null;
@@ -27,14 +32,18 @@ export function summariseFlux(result: GasfluxResult): FluxSummary {
     physics: result.physics,
     spatial: result.spatial,
     grid: { nx: result.grid.nx, ny: result.grid.ny, xCellSizeM: result.grid.xCellSize, yCellSizeM: result.grid.yCellSize },
-    gases: result.gases.map((gas) => ({
-      gas: gas.gas,
-      fluxKgPerHour: finite(gas.volume),
-      positiveKgPerHour: finite(gas.volumepos),
-      negativeKgPerHour: finite(gas.volumeneg),
-      signalPoints: gas.signalPoints,
-      backgroundPoints: gas.backgroundPoints,
-    })),
+    gases: result.gases.map((gas) => {
+      const rate = (v: number) => (gas.detection.detected ? finite(v) : null);
+      return {
+        gas: gas.gas,
+        detected: gas.detection.detected,
+        fluxKgPerHour: rate(gas.volume),
+        positiveKgPerHour: rate(gas.volumepos),
+        negativeKgPerHour: rate(gas.volumeneg),
+        signalPoints: gas.signalPoints,
+        backgroundPoints: gas.backgroundPoints,
+      };
+    }),
     warnings: result.warnings.map((w) => ({ code: w.code, message: w.message, gas: w.gas ?? null })),
   };
 }

@@ -27,6 +27,7 @@ export function reportInput(flight: Flight, result: GasfluxResult, gas: GasResul
       meanTemperature: result.meanTemperature,
       meanPressure: result.meanPressure,
       warnings: result.warnings.filter((w) => !w.gas || w.gas === gas.gas).map((w) => w.message),
+      detected: gas.detection.detected,
     },
     flight: {
       timestamps: flight.timestamps,
@@ -40,6 +41,7 @@ export function reportInput(flight: Flight, result: GasfluxResult, gas: GasResul
       normalised: gas.normalised,
       signal: gas.signal,
       kept: result.kept,
+      rollingWindow: result.sampling.windRollingMean,
     },
     curtain: {
       x: result.projection.x,

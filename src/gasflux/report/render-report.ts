@@ -22,6 +22,7 @@ export interface ReportInput {
     transectRange: [number, number] | null; planeAngle: number | null;
     meanTemperature: number; meanPressure: number;
     warnings: string[];
+    detected?: boolean;            // false: no plume above the sensor noise, so no emission rate (default true)
   };
   flight: {                        // every row of the file, before the curtain step
     timestamps: string[] | null;   // null → use row numbers as labels
@@ -29,6 +30,7 @@ export interface ReportInput {
     windspeed: Float64Array; winddir: Float64Array;   // measured
     gas: Float64Array; fit: Float64Array; normalised: Float64Array; signal: Uint8Array;
     kept: Uint8Array;              // 1 = kept by the curtain/spiral step
+    rollingWindow?: number;        // rows in the wind figure's rolling means (default 5, the reference's)
   };
   curtain: {                       // kept rows only
     x: Float64Array; heightAto: Float64Array; normalised: Float64Array;
@@ -118,7 +120,7 @@ function summaryTable(input: ReportInput, label: string): string {
   for (let i = 0; i < f.kept.length; i++) if (f.kept[i]) keptRows++;
   const kgh = (v: number) => escapeHtml(formatFlux(v));
   const rows = [
-    row('Emission rate', 'volume', kgh(s.volume)),
+    row(s.detected === false ? 'Integral of the noise (no plume detected)' : 'Emission rate', 'volume', kgh(s.volume)),
     row('Positive part', 'volumepos', kgh(s.volumepos)),
     row('Negative part', 'volumeneg', kgh(s.volumeneg)),
     row(
@@ -179,8 +181,11 @@ export function renderReport(input: ReportInput): string {
     `<header><h1>Mass balance report: ${escapeHtml(label)}</h1>`,
     `<p class="meta">Input <strong>${escapeHtml(input.fileName)}</strong> · generated ${escapeHtml(input.generatedAt)} · physics <strong>${escapeHtml(input.physics)}</strong></p></header>`,
     '<section class="top">',
-    `<div class="flux" id="flux"><span class="label">Estimated flux, ${escapeHtml(label)}</span><span class="value">${escapeHtml(formatFlux(input.summary.volume))}</span>`,
-    `<span class="alt">= ${escapeHtml(fmtSig(kgs, 4))} kg s⁻¹</span></div>`,
+    input.summary.detected === false
+      ? `<div class="flux" id="flux"><span class="label">Estimated flux, ${escapeHtml(label)}</span><span class="value">not detected</span>` +
+        '<span class="alt">no plume above the sensor noise, so no emission rate (see the warnings)</span></div>'
+      : `<div class="flux" id="flux"><span class="label">Estimated flux, ${escapeHtml(label)}</span><span class="value">${escapeHtml(formatFlux(input.summary.volume))}</span>` +
+        `<span class="alt">= ${escapeHtml(fmtSig(kgs, 4))} kg s⁻¹</span></div>`,
     summaryTable(input, label),
     '</section>',
     `<main class="figs">${figures.map(figureHtml).join('')}</main>`,

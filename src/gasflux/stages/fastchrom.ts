@@ -10,7 +10,12 @@ export interface BaselineResult {
   baseline: Float64Array;
   /** 1 = background point, 0 = signal (plume) point. */
   background: Uint8Array;
+  /** The windows used, in samples (after the pybaselines defaults for unset ones). */
   halfWindow: number;
+  minFwhm: number;
+  interpHalfWindow: number;
+  smoothHalfWindow: number;
+  minLength: number;
   threshold: number;
   iterations: number;
 }
@@ -72,7 +77,17 @@ export function fastchrom(y: Float64Array, settings: FastchromSettings = {}): Ba
     }
   }
 
-  return { baseline: smoothEdges(rough, smoothHalfWindow), background: mask, halfWindow, threshold, iterations };
+  return {
+    baseline: smoothEdges(rough, smoothHalfWindow),
+    background: mask,
+    halfWindow,
+    minFwhm,
+    interpHalfWindow,
+    smoothHalfWindow,
+    minLength,
+    threshold,
+    iterations,
+  };
 }
 
 /** numpy "reflect" index (edge sample not repeated: … c b | a b c …), periodic for short arrays. */

@@ -234,8 +234,21 @@ export function experimentalVariogram(x: Float64Array, h: Float64Array, z: Float
   return experimentalVariograms(x, h, [z], settings)[0];
 }
 
+export interface FitVariogramOptions {
+  /**
+   * Keep a fit whose range or sill is not positive instead of failing. gasflux 0.2.2 does: every grid node then lacks
+   * neighbours within the range and the gas integrates to 0 kg/h. Parity mode does the same (and warns).
+   */
+  acceptNonPositive?: boolean;
+}
+
 /** Fits the theoretical model (no nugget) to the non-empty bins at their upper edges with Levenberg–Marquardt. */
-export function fitVariogram(experimental: ExperimentalVariogram, modelName: VariogramModelName, gas: string): FittedVariogram {
+export function fitVariogram(
+  experimental: ExperimentalVariogram,
+  modelName: VariogramModelName,
+  gas: string,
+  options: FitVariogramOptions = {},
+): FittedVariogram {
   const xs: number[] = [];
   const ys: number[] = [];
   experimental.experimental.forEach((g, k) => {
@@ -264,7 +277,7 @@ export function fitVariogram(experimental: ExperimentalVariogram, modelName: Var
   }
   // The unbounded fit can run to r ≤ 0 when the experimental variogram is flat (pure noise): every grid node would
   // then lack neighbours and the flux would silently integrate to 0.
-  if (!(range > 0) || !(sill > 0)) {
+  if (!options.acceptNonPositive && (!(range > 0) || !(sill > 0))) {
     throw new GasfluxError(
       'VARIOGRAM_FIT_FAILED',
       'variogram',

@@ -24,6 +24,7 @@ export function fluxData(flux: FluxSummary) {
     grid: { nx: flux.grid.nx, ny: flux.grid.ny, x_cell_size_m: flux.grid.xCellSizeM, y_cell_size_m: flux.grid.yCellSizeM },
     gases: flux.gases.map((g) => ({
       gas: g.gas,
+      detected: g.detected,
       flux_kg_h: g.fluxKgPerHour,
       positive_kg_h: g.positiveKgPerHour,
       negative_kg_h: g.negativeKgPerHour,
@@ -126,7 +127,8 @@ const taskSchema = Type.Object(
           gases: Type.Array(
             Type.Object({
               gas: Type.String(),
-              flux_kg_h: Type.Union([Type.Number(), Type.Null()], { description: 'Emission rate, kg/h (krig_parameters.<gas>.volume)' }),
+              detected: Type.Boolean({ description: 'False when the plume does not stand out of the sensor noise; the rates are then null' }),
+              flux_kg_h: Type.Union([Type.Number(), Type.Null()], { description: 'Emission rate, kg/h (krig_parameters.<gas>.volume); null when not detected' }),
               positive_kg_h: Type.Union([Type.Number(), Type.Null()]),
               negative_kg_h: Type.Union([Type.Number(), Type.Null()]),
               signal_points: Type.Integer(),

@@ -1,33 +1,43 @@
-// Figure 4: measured wind speed (left axis) and direction (right axis) against time, as markers plus 5-sample
-// rolling means.
+// Figure 4: measured wind speed (left axis) and direction (right axis) against time, as markers plus rolling means
+// (5 samples, as in the reference; 5 s at the logging rate in corrected physics).
 
 import type { ReportInput } from '../render-report.js';
 import { decimationNote, indicesWhere, minMaxDecimate } from '../decimate.js';
 import { clipFrame, escapeHtml, extent, fmtSig, linear, niceTicks, pad, polylinePath, px, svgOpen, xAxis, yAxis, type Frame } from '../svg.js';
 import { legendRow, type Figure, type TimeAxis } from './common.js';
+import { WIND_ROLLING_SAMPLES } from '../../config/sample-windows.js';
 
-/** Samples in the rolling means, as in the reference. */
-export const ROLLING_WINDOW = 5;
+/** Samples in the rolling means, as in the reference (a window of 5 s at its 1 Hz; `corrected` physics passes 5 s at the logging rate). */
+export const ROLLING_WINDOW = WIND_ROLLING_SAMPLES;
 const MARKER_BUDGET = 2000;
 const LINE_BUDGET = 4000;
 
-/** Trailing rolling mean over `window` samples; NaN for the first window−1 rows and wherever the window has a NaN. */
-export function rollingMean(values: ArrayLike<number>, window = ROLLING_WINDOW): Float64Array {
-  const out = new Float64Array(values.length).fill(NaN);
-  for (let i = window - 1; i < values.length; i++) {
-    let sum = 0;
-    let ok = true;
-    for (let k = i - window + 1; k <= i; k++) {
-      const v = values[k];
-      if (!Number.isFinite(v)) {
-        ok = false;
-        break;
-      }
-      sum += v;
+/**
+ * Trailing sums over `window` rows of each series, kept as running sums so the cost does not grow with the window.
+ * NaN for the first window−1 rows and wherever a window holds a non-finite value in any series.
+ */
+function trailingSums(series: Float64Array[], window: number): Float64Array[] {
+  const count = series[0].length;
+  const out = series.map(() => new Float64Array(count).fill(NaN));
+  const finite = (i: number) => series.every((values) => Number.isFinite(values[i]));
+  const sums = series.map(() => 0);
+  let bad = 0;
+  for (let i = 0; i < count; i++) {
+    if (finite(i)) series.forEach((values, k) => (sums[k] += values[i]));
+    else bad++;
+    const leaving = i - window;
+    if (leaving >= 0) {
+      if (finite(leaving)) series.forEach((values, k) => (sums[k] -= values[leaving]));
+      else bad--;
     }
-    if (ok) out[i] = sum / window;
+    if (i >= window - 1 && bad === 0) sums.forEach((sum, k) => (out[k][i] = sum));
   }
   return out;
+}
+
+/** Trailing rolling mean over `window` samples; NaN for the first window−1 rows and wherever the window has a NaN. */
+export function rollingMean(values: ArrayLike<number>, window = ROLLING_WINDOW): Float64Array {
+  return trailingSums([Float64Array.from(values)], window)[0].map((sum) => sum / window);
 }
 
 /**
@@ -35,23 +45,11 @@ export function rollingMean(values: ArrayLike<number>, window = ROLLING_WINDOW):
  * A plain mean would put the average of 359° and 1° at 180°. NaN as for rollingMean, or when the vectors cancel.
  */
 export function rollingCircularMean(deg: ArrayLike<number>, window = ROLLING_WINDOW): Float64Array {
-  const out = new Float64Array(deg.length).fill(NaN);
-  for (let i = window - 1; i < deg.length; i++) {
-    let s = 0;
-    let c = 0;
-    let ok = true;
-    for (let k = i - window + 1; k <= i; k++) {
-      const v = deg[k];
-      if (!Number.isFinite(v)) {
-        ok = false;
-        break;
-      }
-      s += Math.sin((v * Math.PI) / 180);
-      c += Math.cos((v * Math.PI) / 180);
-    }
-    if (ok && Math.hypot(s, c) > 1e-9) out[i] = (((Math.atan2(s, c) * 180) / Math.PI) % 360 + 360) % 360;
-  }
-  return out;
+  const radians = Float64Array.from(deg, (v) => (v * Math.PI) / 180);
+  const [s, c] = trailingSums([radians.map(Math.sin), radians.map(Math.cos)], window);
+  return s.map((sum, i) =>
+    Number.isFinite(sum) && Math.hypot(sum, c[i]) > 1e-9 * window ? (((Math.atan2(sum, c[i]) * 180) / Math.PI) % 360 + 360) % 360 : NaN,
+  );
 }
 
 /** Path through the indices that also breaks where consecutive directions jump by more than 180° (the 0/360 seam). */
@@ -116,8 +114,9 @@ export function windSeriesFigure(input: ReportInput, time: TimeAxis): Figure {
   parts.push(marker(dirPts, winddir, Yd, DIR.marker, '°', 'direction'));
   parts.push(marker(speedPts, windspeed, Ys, SPEED.marker, 'm s⁻¹', 'speed'));
 
-  const speedMean = rollingMean(windspeed);
-  const dirMean = rollingCircularMean(winddir);
+  const window = input.flight.rollingWindow ?? ROLLING_WINDOW;
+  const speedMean = rollingMean(windspeed, window);
+  const dirMean = rollingCircularMean(winddir, window);
   const speedLine = minMaxDecimate(speedMean, LINE_BUDGET, all);
   const dirLine = minMaxDecimate(dirMean, LINE_BUDGET, all);
   parts.push(`<path class="line" d="${directionPath(dirLine, (i) => X(tx[i]), dirMean, (i) => Yd(dirMean[i]))}" stroke="${DIR.line}" ${clip.attr}/>`);
@@ -125,15 +124,15 @@ export function windSeriesFigure(input: ReportInput, time: TimeAxis): Figure {
   parts.push(
     legendRow(FRAME.left, 26, [
       { label: 'wind speed', colour: SPEED.marker, kind: 'marker' },
-      { label: `speed, ${ROLLING_WINDOW}-sample mean`, colour: SPEED.line, kind: 'line' },
+      { label: `speed, ${window}-sample mean`, colour: SPEED.line, kind: 'line' },
       { label: 'wind direction', colour: DIR.marker, kind: 'marker' },
-      { label: `direction, ${ROLLING_WINDOW}-sample circular mean`, colour: DIR.line, kind: 'line' },
+      { label: `direction, ${window}-sample circular mean`, colour: DIR.line, kind: 'line' },
     ]),
   );
   parts.push('</svg>');
 
   const caption = [
-    `Measured wind (before the normal-component correction), every row. Lines are trailing ${ROLLING_WINDOW}-sample means; the direction mean is taken on the circle and its line breaks at the 0°/360° seam.`,
+    `Measured wind (before the normal-component correction), every row. Lines are trailing ${window}-sample means; the direction mean is taken on the circle and its line breaks at the 0°/360° seam.`,
   ];
   if (time.kind === 'row') caption.push('The timestamps could not all be read as dates, so rows are placed by row number.');
   const note = decimationNote(Math.max(speedPts.length, dirPts.length), n, 'samples per series');
