@@ -94,7 +94,11 @@ export function sha256(text: string): string {
 
 type Plain = Record<string, any>;
 
-/** The settings of gasflux 0.2.2's template config (`gasflux_config.yaml`), as data. */
+/**
+ * The settings of gasflux 0.2.2's template config (`gasflux_config.yaml`), as data. Deliberately a copy, not
+ * DEFAULT_CONFIG: the corpus pins what was run through the real package, so a change to our defaults must not change
+ * the corpus (the fixture's hashes would then no longer match the flights and configs rebuilt from it).
+ */
 const TEMPLATE: Plain = {
   output_dir: '~/gasflux_reports',
   required_cols: {
