@@ -8,10 +8,16 @@
  *   - attempt claim: TaskStore.claimAttempt (insert-or-conflict on task#attempt)
  *   - record write: DownloadRecords.insert
  *   - task read and versioned update: TaskStore.get + TaskStore.change
+ * Then GET /health and GET /task/{id} at 50 connections for 5 s each with 10,000 tasks stored (the service in this
+ * process, role api), and the embedded database's first start time (binary built) and disk size at the end.
  */
-import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
 import { MongoClient, type Db } from 'mongodb';
-import { startTestDatabase } from '../test/helpers/app-harness.ts';
+import { startTestApp, type TestDatabase } from '../test/helpers/app-harness.ts';
+import { startFerretdb } from '../src/infra/ferretdb.ts';
 import { DedupStore } from '../src/wis2/download/dedup-store.ts';
 import { DownloadRecords, type DownloadRecord } from '../src/wis2/download/records.ts';
 import { TaskStore } from '../src/domain/task-store.ts';
@@ -60,8 +66,48 @@ async function timed(run: (i: number) => Promise<unknown>): Promise<number> {
   return median(times);
 }
 
+/** A task id of the form the API accepts (a UUID), numbered. */
+const uuidOf = (i: number) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
+
+/** Bytes under `dir`. */
+function diskSize(dir: string): number {
+  return readdirSync(dir, { withFileTypes: true }).reduce((sum, entry) => {
+    const path = join(dir, entry.name);
+    return sum + (entry.isDirectory() ? diskSize(path) : statSync(path).size);
+  }, 0);
+}
+
+/** The bundled FerretDB on a fresh folder (timed), or MONGODB_URI. */
+async function openDatabase(): Promise<TestDatabase & { startMs: number | null; folder: string | null }> {
+  if (process.env.MONGODB_URI) return { uri: process.env.MONGODB_URI, stop: async () => {}, startMs: null, folder: null };
+  const folder = mkdtempSync(join(tmpdir(), 'gasflux-bench-db-'));
+  const started = performance.now();
+  const server = await startFerretdb({ dataDir: folder });
+  const startMs = performance.now() - started;
+  return { uri: server.uri, startMs, folder, stop: async () => {
+    await server.stop();
+    rmSync(folder, { recursive: true, force: true });
+  } };
+}
+
+/** GET /health and GET /task/{id} against the service with `count` tasks stored. */
+async function serviceUnderLoad(database: TestDatabase, dbName: string, count: number): Promise<void> {
+  const app = await startTestApp(database, { role: 'api', dbName, env: { GASFLUX_CONNECTION_LIMIT: '2000', GASFLUX_LOG_LEVEL: 'ERROR' } });
+  try {
+    const stored = await app.app.services().database.db.collection('tasks').countDocuments({});
+    const id = uuidOf(Math.floor(count / 2));
+    for (const [label, path] of [['GET /health', '/health'], ['GET /task/{id}', `/task/${id}`]] as const) {
+      const result = await autocannon({ url: `${app.url}${path}`, connections: 50, duration: 5 });
+      const bad = result.non2xx + result.errors;
+      console.log(`${label} with ${stored.toLocaleString('en')} tasks stored, 50 connections: ${Math.round(result.requests.average)} req/s, p99 ${result.latency.p99} ms${bad ? `, ${bad} non-2xx/errors` : ''}`);
+    }
+  } finally {
+    await app.stop();
+  }
+}
+
 async function main() {
-  const database = await startTestDatabase();
+  const database = await openDatabase();
   const client = new MongoClient(database.uri, { maxPoolSize: 1 });
   await client.connect();
   const db = client.db(`bench_db_${process.pid}`);
@@ -100,12 +146,23 @@ async function main() {
       }));
       process.stderr.write(`  ${size.toLocaleString('en')} documents per collection stored in ${fillS.toFixed(1)} s\n`);
     }
+    if (database.startMs !== null) console.log(`bundled FerretDB first start on an empty folder (binary built): ${(database.startMs / 1000).toFixed(2)} s`);
     const header = ['operation', ...SIZES.map((s) => `${s.toLocaleString('en')} docs`), `${SIZES.at(-1)!.toLocaleString('en')} ÷ ${SIZES[0].toLocaleString('en')}`];
     console.log(header.join(' | '));
     for (const [operation, bySize] of Object.entries(rows)) {
       const ratio = bySize[SIZES.at(-1)!] / bySize[SIZES[0]];
       console.log([operation, ...SIZES.map((s) => `${bySize[s].toFixed(2)} ms`), `${ratio.toFixed(2)}× (target ≤ 2)`].join(' | '));
     }
+    if (database.folder) console.log(`disk: ${(diskSize(database.folder) / 2 ** 20).toFixed(0)} MB for ${stored.toLocaleString('en')} documents in each of 4 collections plus the operations above`);
+    console.log('');
+    // 10,000 tasks in a database of their own.
+    const serviceDb = `bench_service_${process.pid}`;
+    await fill(client.db(serviceDb), 'tasks', 0, 10_000, (i) => {
+      const { id, ...rest } = task(uuidOf(i));
+      return { _id: id, ...rest, status: 'completed' };
+    });
+    await serviceUnderLoad(database, serviceDb, 10_000);
+    await client.db(serviceDb).dropDatabase().catch(() => undefined);
   } finally {
     await db.dropDatabase().catch(() => undefined);
     await client.close();
