@@ -8,6 +8,7 @@ import type { TaskService } from '../src/domain/task-service.js';
 import type { ResultType, TaskProgress, TaskResultFile } from '../src/domain/task.js';
 import { apiStageName, STAGE_MESSAGES } from '../src/domain/stage-names.js';
 import { failureText } from '../src/domain/task-wording.js';
+import { whileLocked } from '../src/infra/job-lock.js';
 import { FluxRunLimit, FluxRunStopped, runFluxWorker, type FluxRunBudget } from './run-flux-worker.js';
 import { ActiveRuns } from './active-runs.js';
 import { LatestOnlyWriter } from './latest-only-writer.js';
@@ -136,11 +137,6 @@ async function processFlight(job: Job<ProcessFlightData>, context: ProcessFlight
 
   const inputPath = join(context.uploadFolder, task.input.path);
   const configYaml = task.config ? await readFile(join(context.uploadFolder, task.config.path), 'utf8') : null;
-  // The lock is kept fresh on a clock, not by progress: one step can outlast the lock lifetime on a busy machine, and
-  // only a dead worker's job may be taken over (a second attempt beside a live one would restart the progress).
-  const keepLocked = setInterval(() => {
-    job.touch().catch((error: unknown) => log.warn({ err: error }, 'job lock refresh failed'));
-  }, context.lockLifetimeMs / 4);
   const stopping = new AbortController();
   const run = runFluxWorker({ inputPath, configYaml, outputRoot: join(context.outputFolder, taskId) }, (message) => {
     if (message.type === 'progress') onProgress(message);
@@ -151,16 +147,20 @@ async function processFlight(job: Job<ProcessFlightData>, context: ProcessFlight
     await rm(context.tasks.outputDirectory(taskId), { recursive: true, force: true });
     log.info({ attempt }, 'run stopped by a status change; its files removed');
   });
-  const outcome = await run
-    .catch((error: Error) => {
-      if (error instanceof FluxRunStopped) return null;
-      if (error instanceof FluxRunLimit) return overBudget(error, lastStage || 'data_loading');
-      return { type: 'error' as const, expected: false, code: 'INTERNAL_ERROR', stage: 'processing', message: error.message, stack: error.stack ?? null };
-    })
-    .finally(() => {
-      clearInterval(keepLocked);
-      runs.remove(taskId, attempt);
-    });
+  // A second attempt beside a live one would restart the progress: the lock stays fresh while the flight runs.
+  const outcome = await whileLocked(
+    job,
+    context.lockLifetimeMs,
+    () =>
+      run
+        .catch((error: Error) => {
+          if (error instanceof FluxRunStopped) return null;
+          if (error instanceof FluxRunLimit) return overBudget(error, lastStage || 'data_loading');
+          return { type: 'error' as const, expected: false, code: 'INTERNAL_ERROR', stage: 'processing', message: error.message, stack: error.stack ?? null };
+        })
+        .finally(() => runs.remove(taskId, attempt)),
+    (error) => log.warn({ err: error }, 'job lock refresh failed'),
+  );
   await writer.flush();
 
   if (outcome === null) return; // stopped: the status change that stopped it owns the task now

@@ -5,6 +5,7 @@
  */
 import type { Agenda, Job } from 'agenda';
 import { ObjectId } from 'mongodb';
+import { whileLocked } from '../../infra/job-lock.js';
 import { AGENDA_JOBS_COLLECTION } from '../../infra/mongo.js';
 import { outcomes } from '../outcomes.js';
 import { DOWNLOAD_QUEUES, type DownloadQueue } from '../pipeline/download-request.js';
@@ -66,8 +67,8 @@ export function defineWis2DownloadJobs(agenda: Agenda, context: Wis2DownloadJobC
 
 /**
  * One start of a download job. The start is counted in the job's own document first, so a job whose workers keep
- * dying is recorded FAILED once it has used its attempts instead of running forever; while it runs its lock is kept
- * fresh on a clock (a download may outlast the lock lifetime; only a dead worker's job may be taken over).
+ * dying is recorded FAILED once it has used its attempts instead of running forever; its lock is kept fresh while it
+ * runs (whileLocked).
  */
 async function runDownloadJob(job: Job<StoredJobData>, context: Wis2DownloadJobContext, lockLifetime: number): Promise<void> {
   const request = unpackJob(job.attrs.data);
@@ -85,14 +86,9 @@ async function runDownloadJob(job: Job<StoredJobData>, context: Wis2DownloadJobC
     await processDownload(request, context, outcomes.tooManyAttempts(starts - 1, maxAttempts));
     return;
   }
-  const keepLocked = setInterval(() => {
-    job.touch().catch((error: unknown) => context.log?.warn({ err: error, message_id: request.messageId }, 'download job lock refresh failed'));
-  }, lockLifetime / 4);
-  try {
-    await processDownload(request, context);
-  } finally {
-    clearInterval(keepLocked);
-  }
+  await whileLocked(job, lockLifetime, () => processDownload(request, context), (error) =>
+    context.log?.warn({ err: error, message_id: request.messageId }, 'download job lock refresh failed'),
+  );
 }
 
 /** Queues one download now on the request's queue (unknown queues fall back to small_files). */
