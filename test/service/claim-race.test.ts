@@ -6,7 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MongoClient } from 'mongodb';
-import { useTestApp, queueUploadedFile } from '../helpers/app-harness.ts';
+import { queueUploadedFile, startTestApp, useTestDatabase, type RunningApp } from '../helpers/app-harness.ts';
 import { createMemoryEventBus } from '../../src/infra/event-bus.ts';
 import { TaskService, type TaskQueue, type TaskTopics } from '../../src/domain/task-service.ts';
 import { TaskStore } from '../../src/domain/task-store.ts';
@@ -16,22 +16,25 @@ const ROUNDS = 50;
 const noQueue: TaskQueue = { enqueue: async () => {}, cancel: async () => {}, reprioritise: async () => {} };
 
 describe('claiming a task attempt', () => {
-  const app = useTestApp({ role: 'api' });
+  const database = useTestDatabase();
+  let running: RunningApp;
+  const app = () => running;
   const clients: MongoClient[] = [];
   let workers: TaskService[] = [];
 
   before(async () => {
-    const running = app();
-    const { database, log } = running.app.services();
+    running = await startTestApp(database(), { role: 'api' });
+    const { database: connected, log } = running.app.services();
     for (let w = 0; w < WORKERS; w++) {
-      const client = new MongoClient(database.client.options.hosts.map((h) => `mongodb://${h}`)[0], { maxPoolSize: 1 });
+      const client = new MongoClient(database().uri, { maxPoolSize: 1 });
       await client.connect();
       clients.push(client);
     }
-    workers = clients.map((client) => new TaskService(new TaskStore(client.db(database.db.databaseName)), createMemoryEventBus<TaskTopics>(), noQueue, running.config, log));
+    workers = clients.map((client) => new TaskService(new TaskStore(client.db(connected.db.databaseName)), createMemoryEventBus<TaskTopics>(), noQueue, running.config, log));
   });
   after(async () => {
     await Promise.all(clients.map((c) => c.close()));
+    await running?.stop();
   });
 
   test(`${WORKERS} workers on their own connections start one task at once: exactly one wins, ${ROUNDS} rounds`, async () => {

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { syntheticFlight } from '../helpers/synthetic-flight.ts';
@@ -64,6 +64,9 @@ test('killing the job process ends its running flight', async () => {
     if (stillRunning) process.kill(flight, 'SIGKILL');
     assert.equal(stillRunning, false, 'the orphaned flight kept running');
     assert.ok(!output.includes('done'), 'the flight had not finished when its job process was killed');
+    // It stopped where it was, rather than computing and writing its results for nobody.
+    const written = existsSync(join(dir, 'run')) ? readdirSync(join(dir, 'run'), { recursive: true }).map(String) : [];
+    assert.deepEqual(written.filter((f) => f.endsWith('_output_vars.json') || f.endsWith('_report.html')), []);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
