@@ -95,7 +95,8 @@ export function ensureFerretdbBinary(log: (message: string) => void = () => {}):
   // FerretDB is not in the public checksum database; its go.sum entry in tools/ferretdb pins it instead.
   const env = { ...process.env, CGO_ENABLED: '0', GONOSUMDB: 'github.com/FerretDB/FerretDB', GOFLAGS: '-mod=mod' };
   const workDir = `${binary}.build-${process.pid}`;
-  let build: ReturnType<typeof spawnSync>;
+  /** Why the build failed; null when it succeeded. */
+  let failure: string | null;
   try {
     mkdirSync(workDir, { recursive: true });
     const patched = patchedFerretdbSource(workDir, env);
@@ -103,18 +104,15 @@ export function ensureFerretdbBinary(log: (message: string) => void = () => {}):
     const modfile = join(workDir, 'go.mod');
     writeFileSync(modfile, `${readFileSync(join(sourceDir, 'go.mod'), 'utf8')}\nreplace github.com/FerretDB/FerretDB => ${patched}\n`);
     writeFileSync(join(workDir, 'go.sum'), readFileSync(join(sourceDir, 'go.sum')));
-    build = spawnSync('go', ['build', `-modfile=${modfile}`, '-trimpath', '-o', partial, '.'], { cwd: sourceDir, env, encoding: 'utf8' });
+    const build = spawnSync('go', ['build', `-modfile=${modfile}`, '-trimpath', '-o', partial, '.'], { cwd: sourceDir, env, encoding: 'utf8' });
+    failure = build.error ? build.error.message : build.status !== 0 ? build.stderr : null;
   } catch (error) {
-    build = { error: error as Error, status: null } as ReturnType<typeof spawnSync>;
+    failure = (error as Error).message;
   } finally {
     rmSync(workDir, { recursive: true, force: true });
   }
-  if (build.error || build.status !== 0) {
-    throw new Error(
-      `Could not build the bundled FerretDB (needs Go ≥ 1.24 and the Go module proxy), or set MONGODB_URI to a MongoDB server: ${
-        build.error?.message ?? build.stderr
-      }`,
-    );
+  if (failure !== null) {
+    throw new Error(`Could not build the bundled FerretDB (needs Go ≥ 1.24 and the Go module proxy), or set MONGODB_URI to a MongoDB server: ${failure}`);
   }
   renameSync(partial, binary);
   return binary;
