@@ -7,6 +7,8 @@ import type { FluxWorkerInput, FluxWorkerMessage } from './flux-worker.js';
 const entry = import.meta.url.endsWith('.js') ? new URL('./flux-worker.js', import.meta.url) : new URL('./flux-worker-entry.mjs', import.meta.url);
 /** How often the resident memory of a running flight is read (Linux /proc). */
 const MEMORY_CHECK_MS = 200;
+/** How long a flight's process may take to exit after its final message before it is killed. */
+const EXIT_GRACE_MS = 10_000;
 /** The nice value of a flight's process (0 normal … 19 lowest). */
 const FLIGHT_NICENESS = 10;
 
@@ -52,7 +54,8 @@ async function residentMb(pid: number): Promise<number | null> {
  * process, not a worker thread: a worker thread's heap limit can abort the whole service in some V8 paths
  * (nodejs/node#47224, seen here), and it does not count typed arrays. The child's heap is capped by V8 and its
  * resident memory watched; over either, or over its time, it is killed and the promise rejects with FluxRunLimit.
- * Aborting `signal` kills it and rejects with FluxRunStopped. Either way only once the process has exited.
+ * Aborting `signal` kills it and rejects with FluxRunStopped. Every outcome, the final message too, is settled only once
+ * the process has exited, so a finished job leaves no process behind (a service stopping right after would orphan it).
  */
 export function runFluxWorker(
   input: FluxWorkerInput,
@@ -74,6 +77,8 @@ export function runFluxWorker(
       /* not permitted here: run at normal priority */
     }
     let settled = false;
+    let exitGrace: NodeJS.Timeout | undefined;
+    let final: Extract<FluxWorkerMessage, { type: 'done' | 'error' }> | null = null;
     let overBudget: FluxRunLimit | null = null;
     let stderr = '';
     child.stderr!.on('data', (chunk: Buffer) => {
@@ -94,24 +99,28 @@ export function runFluxWorker(
     }, MEMORY_CHECK_MS);
     signal?.addEventListener('abort', kill, { once: true });
     child.on('message', (message: FluxWorkerMessage) => {
-      if (settled) return;
+      if (final) return;
       if (message.type === 'progress') onMessage(message);
       else {
-        settled = true;
-        resolve(message);
+        final = message;
+        clearTimeout(timer);
+        clearInterval(watch);
+        exitGrace = setTimeout(kill, EXIT_GRACE_MS);
       }
     });
     child.on('error', (error) => {
-      if (settled) return;
+      if (settled || final) return;
       settled = true;
       reject(error);
     });
     child.on('exit', (code, exitSignal) => {
       clearTimeout(timer);
+      clearTimeout(exitGrace);
       clearInterval(watch);
       signal?.removeEventListener('abort', kill);
       if (settled) return;
       settled = true;
+      if (final) return resolve(final);
       if (signal?.aborted) return reject(new FluxRunStopped());
       if (!overBudget && /heap out of memory|Reached heap limit/.test(stderr)) overBudget = new FluxRunLimit('memory', budget.memoryMb);
       reject(overBudget ?? new Error(`the flux process ended (${exitSignal ?? `code ${code}`}) before finishing: ${stderr.trim().split('\n').at(-1) ?? ''}`));

@@ -1,6 +1,7 @@
 /**
  * A flight's process does not outlive the job process that started it: when the worker is killed (SIGKILL, no
- * clean-up), its flight ends too instead of computing on beside the attempt another worker will start.
+ * clean-up), its flight ends too instead of computing on beside the attempt another worker will start. And a flight
+ * that finished is gone by the time its outcome is known, so a service stopping right after leaves no process behind.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { syntheticFlight } from '../helpers/synthetic-flight.ts';
 import { writeTableFile } from '../helpers/table-files.ts';
+import { runFluxWorker } from '../../jobs/run-flux-worker.ts';
 
 const parentScript = new URL('../helpers/orphan-flight-parent.ts', import.meta.url).pathname;
 
@@ -67,6 +69,23 @@ test('killing the job process ends its running flight', async () => {
     // It stopped where it was, rather than computing and writing its results for nobody.
     const written = existsSync(join(dir, 'run')) ? readdirSync(join(dir, 'run'), { recursive: true }).map(String) : [];
     assert.deepEqual(written.filter((f) => f.endsWith('_output_vars.json') || f.endsWith('_report.html')), []);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a finished flight has no process left when its outcome arrives', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gasflux-finished-'));
+  try {
+    const input = join(dir, 'flight.csv');
+    writeTableFile(syntheticFlight({ seed: 12 }).table, input);
+    let flight = 0;
+    const outcome = await runFluxWorker({ inputPath: input, configYaml: null, outputRoot: join(dir, 'run') }, () => {
+      flight ||= childrenOf(process.pid).find((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('flux-worker')) ?? 0;
+    }, { budget: { memoryMb: 2048, timeoutMs: 600_000 } });
+    assert.equal(outcome.type, 'done', JSON.stringify(outcome));
+    assert.ok(flight, 'the flight ran in a child process');
+    assert.equal(alive(flight), false, 'the flight process was still there when its outcome arrived');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
