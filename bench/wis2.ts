@@ -13,7 +13,10 @@
  *     file is checked on disk. Then the same notifications again: the jobs must skip them all as PreviouslyProcessed.
  *     A wave that has not finished after BENCH_WIS2_DEADLINE_S (180 s) is reported as far as it got.
  *   - e2e-paced: the same fed as the app feeds it (src/wis2/downloader.ts): a DownloadGate of PACED_BACKLOG in front
- *     of the batching enqueue. The default cases are router, e2e-paced and memory; name e2e to run it too.
+ *     of the batching enqueue, which makes one batch job per queue of what arrives together.
+ *   - e2e-per-file: as e2e-paced, but one job per download (maxBatch 1, a gate that lets each freed slot through at
+ *     once), as before batch jobs: the same run shows what batching gains.
+ *   The default cases are router, e2e-paced, e2e-per-file and memory; name e2e to run it too.
  *   - memory: 100,000 notifications through the router into a bounded sink; heap and RSS after a forced GC every
  *     10,000.
  * Notifications are handed to the router as the MQTT manager does (without waiting for the previous one), at most
@@ -45,17 +48,17 @@ const ROUTER_NOTIFICATIONS = 5_000;
 const E2E_DOWNLOADS = Number(process.env.BENCH_WIS2_DOWNLOADS ?? 1_000);
 /** Each e2e wave stops waiting after this long and reports how far it got. */
 const E2E_DEADLINE_S = Number(process.env.BENCH_WIS2_DEADLINE_S ?? 180);
-/** e2e-paced: at most this many downloads queued or running at once. */
-const PACED_BACKLOG = 40;
+/** e2e-paced: at most this many downloads queued or running at once (as src/wis2/downloader.ts: twice the queues' 40). */
+const PACED_BACKLOG = 80;
 const MEMORY_NOTIFICATIONS = 100_000;
 const MEMORY_STEP = 10_000;
 const WINDOW = 1_000;
 /** As src/app.ts: GASFLUX_THREADS (8) + 2 + the three download queues' 8 + 24 + 8. */
 const APP_MAX_CONCURRENCY = 50;
 
-const CASES = ['router', 'e2e', 'e2e-paced', 'memory'] as const;
+const CASES = ['router', 'e2e', 'e2e-paced', 'e2e-per-file', 'memory'] as const;
 /** `e2e` (no gate) only shows the stall of an unbounded queue on FerretDB and takes its whole deadline: on request. */
-const DEFAULT_CASES = ['router', 'e2e-paced', 'memory'] as const;
+const DEFAULT_CASES = ['router', 'e2e-paced', 'e2e-per-file', 'memory'] as const;
 
 // ---------------------------------------------------------------------------------------------------------------------
 // Shared pieces
@@ -166,7 +169,7 @@ async function routerCase() {
     const single = await run(async (request) => void (await enqueueDownload(agenda, request)));
     const singleJobs = await countJobs();
     await jobs.deleteMany({});
-    const batcher = createBatchEnqueue(agenda);
+    const batcher = createBatchEnqueue(agenda, database.db);
     const batched = await run((request) => batcher.enqueue(request));
     const batchedJobs = await countJobs();
     await agenda.stop(false);
@@ -179,7 +182,8 @@ async function routerCase() {
 // ---------------------------------------------------------------------------------------------------------------------
 // Case: e2e
 
-async function e2eCase(paced: boolean) {
+async function e2eCase(feed: 'all-at-once' | 'paced' | 'per-file') {
+  const paced = feed !== 'all-at-once';
   const base = process.env.BENCH_WIS2_FILES!;
   const dataRoot = mkdtempSync(join(tmpdir(), 'gasflux-bench-wis2-'));
   const database = await connect();
@@ -221,8 +225,8 @@ async function e2eCase(paced: boolean) {
     const { counts, onEvent } = eventCounter();
     // Paced, the queue is fed as src/wis2/downloader.ts feeds it: a DownloadGate of twice the queues' concurrency
     // (freed by each outcome) in front of the batching enqueue. Unpaced, one agenda.now() per notification, all at once.
-    const gated = new DownloadGate(PACED_BACKLOG);
-    const batch = createBatchEnqueue(agenda);
+    const gated = feed === 'per-file' ? new DownloadGate(PACED_BACKLOG, undefined, PACED_BACKLOG - 1) : new DownloadGate(PACED_BACKLOG);
+    const batch = createBatchEnqueue(agenda, database.db, feed === 'per-file' ? { maxBatch: 1 } : {});
     const enqueue = paced
       ? async (request: DownloadRequest) => {
           await gated.acquire(request.subscriptionId, request.messageId);
@@ -279,7 +283,7 @@ async function e2eCase(paced: boolean) {
     }
 
     return {
-      n: notifications.length, paced, finished, completed, enqueueSeconds, totalSeconds, stored, filesOk, statuses, progress,
+      n: notifications.length, feed, paced, finished, completed, enqueueSeconds, totalSeconds, stored, filesOk, statuses, progress,
       cpuSeconds: (cpu.user + cpu.system) / 1e6,
       durationP50: durations[Math.floor(durations.length / 2)] ?? null, durationP99: durations[Math.floor(durations.length * 0.99)] ?? null,
       dedup, dedupSeconds, dedupDone, wave2Files, dbTop,
@@ -382,7 +386,12 @@ function reportRouter(r: any) {
 }
 
 function reportE2e(r: any) {
-  const how = r.paced ? `as the app feeds the queue: download gate of ${PACED_BACKLOG} + batched enqueue` : 'all handed over at once, no gate';
+  const how =
+    r.feed === 'paced'
+      ? `as the app feeds the queue: download gate of ${PACED_BACKLOG} + batch jobs`
+      : r.feed === 'per-file'
+        ? `download gate of ${PACED_BACKLOG}, one job per download as before batch jobs`
+        : 'all handed over at once, no gate, one agenda.now() per download';
   console.log(`end to end, ${fmt(r.n)} distinct notifications → 10 kB files from a loopback node:http server (${how}):`);
   if (r.finished) {
     console.log(`  ${fmt(r.n / r.totalSeconds, 1)} downloads/s: first notification → last SUCCESS record in ${fmt(r.totalSeconds, 2)} s (target ≥ 500/s)`);
@@ -426,7 +435,7 @@ const caseArg = process.argv.indexOf('--case');
 if (caseArg > 0) {
   const name = process.argv[caseArg + 1];
   const result =
-    name === 'router' ? await routerCase() : name.startsWith('e2e') ? await e2eCase(name === 'e2e-paced') : await memoryCase();
+    name === 'router' ? await routerCase() : name.startsWith('e2e') ? await e2eCase(name === 'e2e' ? 'all-at-once' : name === 'e2e-paced' ? 'paced' : 'per-file') : await memoryCase();
   console.log(JSON.stringify(result));
   // Agenda leaves a lock-check timer (half the 10 min lock lifetime) behind each job it ran.
   process.exit(0);

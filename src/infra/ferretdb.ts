@@ -41,6 +41,8 @@ export function ferretdbBinaryPath(): string {
  *   is still applied by FerretDB's handler to what comes back, as it is for every query). `Len` is asked first: a
  *   query without a filter (an aggregation without $match) has a nil document, whose `Has` would panic.
  * - explain reports the same (the filter counts as pushed down only when `_id` was all of it).
+ * - `_id: {$in: [...]}` of strings and ObjectIds (up to 1,000) is pushed down too, as `IN (…)`, an index search
+ *   per value: a download's three dedup trackers are one query, and the locks of a batch one delete. Explain the same.
  */
 const FERRETDB_PATCHES = [
   {
@@ -57,6 +59,51 @@ const FERRETDB_PATCHES = [
     file: 'internal/backends/sqlite/collection.go',
     from: 'if params.Filter.Len() == 1 {\n\t\tv, _ := params.Filter.Get("_id")\n\t\tswitch v.(type) {\n\t\tcase string, types.ObjectID:\n\t\t\tfilterPushdown = true',
     to: 'if params.Filter.Len() > 0 && params.Filter.Has("_id") {\n\t\tv, _ := params.Filter.Get("_id")\n\t\tswitch v.(type) {\n\t\tcase string, types.ObjectID:\n\t\t\tfilterPushdown = params.Filter.Len() == 1',
+  },
+  {
+    file: 'internal/backends/sqlite/collection.go',
+    from: 'args = []any{string(must.NotFail(sjson.MarshalSingleValue(v)))}\n\t\t}\n\t}\n\n\tq += whereClause',
+    to: 'args = []any{string(must.NotFail(sjson.MarshalSingleValue(v)))}\n\t\tcase *types.Document:\n\t\t\twhereClause, args = idInClause(v.(*types.Document))\n\t\t}\n\t}\n\n\tq += whereClause',
+  },
+  {
+    file: 'internal/backends/sqlite/collection.go',
+    from: 'args = []any{string(must.NotFail(sjson.MarshalSingleValue(v)))}\n\t\t}\n\t}\n\n\torderByClause :=',
+    to: 'args = []any{string(must.NotFail(sjson.MarshalSingleValue(v)))}\n\t\tcase *types.Document:\n\t\t\twhereClause, args = idInClause(v.(*types.Document))\n\t\t}\n\t}\n\n\torderByClause :=',
+  },
+  {
+    file: 'internal/backends/sqlite/collection.go',
+    from: '// InsertAll implements backends.Collection interface.',
+    to: [
+      '// idInClause is the WHERE clause of `{$in: [...]}` on _id when every value is a string or an ObjectID (gasflux-api).',
+      'func idInClause(d *types.Document) (string, []any) {',
+      '\tif d.Len() != 1 {',
+      '\t\treturn "", nil',
+      '\t}',
+      '\tin, err := d.Get("$in")',
+      '\tif err != nil {',
+      '\t\treturn "", nil',
+      '\t}',
+      '\tarr, ok := in.(*types.Array)',
+      '\tif !ok || arr.Len() == 0 || arr.Len() > 1000 {',
+      '\t\treturn "", nil',
+      '\t}',
+      '\tplaceholders := make([]string, 0, arr.Len())',
+      '\targs := make([]any, 0, arr.Len())',
+      '\tfor i := 0; i < arr.Len(); i++ {',
+      '\t\te := must.NotFail(arr.Get(i))',
+      '\t\tswitch e.(type) {',
+      '\t\tcase string, types.ObjectID:',
+      '\t\tdefault:',
+      '\t\t\treturn "", nil',
+      '\t\t}',
+      '\t\tplaceholders = append(placeholders, "?")',
+      '\t\targs = append(args, string(must.NotFail(sjson.MarshalSingleValue(e))))',
+      '\t}',
+      '\treturn fmt.Sprintf(` WHERE %s IN (%s)`, metadata.IDColumn, strings.Join(placeholders, ", ")), args',
+      '}',
+      '',
+      '// InsertAll implements backends.Collection interface.',
+    ].join('\n'),
   },
 ];
 

@@ -38,9 +38,9 @@ export interface Wis2DownloaderDeps {
   countsFlushMs?: number;
   /**
    * Downloads queued or running at once from this process before new notifications wait (and, through MQTT
-   * backpressure, stay with the broker). Default the queues' concurrency (40): the workers stay fed while the
-   * queue stays short, which matters on the bundled FerretDB, where every poll reads the whole queue (measured with
-   * `npm run bench:wis2`: a gate of 48 gave 7.8 downloads/s there, 80 gave 5.0/s, none stalled the queue).
+   * backpressure, stay with the broker); once full, new ones are let through together when half have finished, so
+   * they make one batch job. Default twice the queues' concurrency (80): the workers stay fed while the queue stays
+   * short, which matters on the bundled FerretDB, where every poll reads the whole job collection.
    */
   maxQueuedDownloads?: number;
 }
@@ -78,7 +78,7 @@ export class Wis2Downloader {
   constructor(private readonly deps: Wis2DownloaderDeps) {
     this.records = new DownloadRecords(deps.db);
     const concurrency = Object.values(DOWNLOAD_QUEUES).reduce((a, b) => a + b, 0);
-    this.gate = new DownloadGate(deps.maxQueuedDownloads ?? concurrency);
+    this.gate = new DownloadGate(deps.maxQueuedDownloads ?? 2 * concurrency);
   }
 
   /** Defines the three download jobs; call before agenda.start(). */
@@ -106,7 +106,7 @@ export class Wis2Downloader {
       return;
     }
     const manager = new MqttConnectionManager({ sessionName: config.mqttSessionId, qos: 1, logger: log });
-    const batch = createBatchEnqueue(this.deps.agenda);
+    const batch = createBatchEnqueue(this.deps.agenda, this.deps.db);
     // Every outcome, from whichever worker ran the job, frees its slot.
     this.cleanups.push(bus.subscribe('wis2Download', (record) => this.gate.release(record.subscriptionId, record.messageId)));
     this.manager = manager;

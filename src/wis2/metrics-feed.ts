@@ -1,7 +1,7 @@
 /**
  * Feeds the serving process's WIS2 metrics from what every process publishes on the bus (download outcomes,
  * notification counters, broker states), so `GET /metrics` counts the work of all workers. Sampled gauges are read
- * at scrape time: queue lengths from the Agenda collection (per queue, plus the reference's summed `celery` series),
+ * at scrape time: queue lengths (downloads in batch jobs not yet taken) from the Agenda collection (per queue, plus the reference's summed `celery` series),
  * and the data disk (at most every 5 minutes, as the reference's `check_disk_space`).
  */
 import { readdir, stat, statfs } from 'node:fs/promises';
@@ -48,7 +48,11 @@ export function feedWis2Metrics(
     try {
       let total = 0;
       for (const queue of Object.keys(DOWNLOAD_QUEUES) as DownloadQueue[]) {
-        const waiting = await jobs.countDocuments({ name: downloadJobName(queue), nextRunAt: { $ne: null }, lockedAt: null });
+        // Downloads in batch jobs no worker has taken yet (jobs of earlier versions hold one).
+        const batches = await jobs
+          .find({ name: downloadJobName(queue), nextRunAt: { $ne: null }, lockedAt: null }, { projection: { 'data.count': 1 } })
+          .toArray();
+        const waiting = batches.reduce((sum, job) => sum + ((job.data as { count?: number } | undefined)?.count ?? 1), 0);
         metrics.setQueueLength(queue, waiting);
         total += waiting;
       }

@@ -67,4 +67,25 @@ describe('DownloadGate', () => {
     assert.ok(Date.now() - started >= 250, 'let through only once the stale slots were reclaimed');
     gate.close();
   });
+
+  test('once full, it lets requests through again only when half have finished, and then together', async () => {
+    const gate = new DownloadGate(4);
+    for (const m of ['m1', 'm2', 'm3', 'm4']) await gate.acquire('s', m);
+    const through: string[] = [];
+    const waiting = ['m5', 'm6', 'm7'].map((m) => gate.acquire('s', m).then(() => through.push(m)));
+    gate.release('s', 'm1');
+    await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(through, [], 'three of four still running: the gate stays shut');
+    gate.release('s', 'm2');
+    await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(through.sort(), ['m5', 'm6'], 'down to two: as many as fit go through at once');
+    assert.equal(gate.size, 4);
+    gate.release('s', 'm3');
+    await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(through.length, 2, 'full again: shut until two remain');
+    gate.release('s', 'm4');
+    await Promise.all(waiting);
+    assert.deepEqual(through.sort(), ['m5', 'm6', 'm7']);
+    gate.close();
+  });
 });

@@ -10,6 +10,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { load as loadYaml } from 'js-yaml';
+import { ObjectId } from 'mongodb';
 import { Wis2Metrics, WIS2_METRICS } from '../../src/wis2/metrics.ts';
 import { createWis2Router } from '../../src/wis2/subscriptions/router.ts';
 import type { SubscriptionService } from '../../src/wis2/subscriptions/service.ts';
@@ -203,6 +204,32 @@ describe('GET /metrics on WIS2_PORT', () => {
     const post = await fetch(`${testApp().wis2Url}/metrics`, { method: 'POST' });
     assert.equal(post.status, 405);
     assert.equal(post.headers.get('allow'), 'GET, HEAD');
+  });
+
+  test('queue lengths count the downloads in batch jobs no worker has taken, not the jobs', async () => {
+    const jobs = testApp().app.services().database.db.collection('agendaJobs');
+    // Due tomorrow, so no worker of the test app takes them meanwhile.
+    const later = new Date(Date.now() + 86_400_000);
+    const queued = [
+      { name: 'wis2.download.small_files', nextRunAt: later, lockedAt: null, data: { count: 5, batch: new ObjectId() } },
+      { name: 'wis2.download.small_files', nextRunAt: later, lockedAt: null, data: { count: 2, requests: ['{}', '{}'] } },
+      // A job of an earlier version: one download.
+      { name: 'wis2.download.large_files', nextRunAt: later, lockedAt: null, data: { request: '{}' } },
+      // Taken by a worker: no longer waiting.
+      { name: 'wis2.download.large_files', nextRunAt: later, lockedAt: new Date(), data: { count: 9, batch: new ObjectId() } },
+    ];
+    const { insertedIds } = await jobs.insertMany(queued);
+    try {
+      const lengths = samples(await (await fetch(`${testApp().wis2Url}/metrics`)).text()).get('wis2downloader_celery_queue_length')?.sort();
+      assert.deepEqual(lengths, [
+        'wis2downloader_celery_queue_length{queue_name="celery"} 8',
+        'wis2downloader_celery_queue_length{queue_name="high_priority"} 0',
+        'wis2downloader_celery_queue_length{queue_name="large_files"} 1',
+        'wis2downloader_celery_queue_length{queue_name="small_files"} 7',
+      ]);
+    } finally {
+      await jobs.deleteMany({ _id: { $in: Object.values(insertedIds) } });
+    }
   });
 
   test('exposes every metric the shipped Grafana dashboards query, at the path prometheus.yml scrapes', { skip: needsSharedData(wis2DataDir) }, async () => {

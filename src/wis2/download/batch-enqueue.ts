@@ -1,31 +1,33 @@
 /**
- * A batching enqueue for the download queue. Agenda 6 has no bulk API: `agenda.now()` (enqueueDownload) is one
- * insertOne per job, a few hundred per second against FerretDB over the app's single connection. This collects the
- * requests that arrive within a few milliseconds and writes their job documents with one `insertMany` into the
- * collection of the agenda's own MongoJobRepository, in the shape `agenda.now()` writes (Agenda's Job.toJson plus the
- * null fields @agendajs/mongo-backend's saveJob adds), so Agenda's workers find, lock and run them as any other job.
+ * The enqueue the notification pipeline uses: requests that arrive within a few milliseconds become one batch job
+ * per queue (./job.ts). The requests of one write go in with one `insertMany` into BATCHES_COLLECTION, one document
+ * per batch, then its jobs with one `insertMany` into the collection of the agenda's own MongoJobRepository, in the
+ * shape `agenda.now()` writes (Agenda's Job.toJson plus the null fields @agendajs/mongo-backend's saveJob adds), so
+ * Agenda's workers find, lock and run them as any other job.
  *
- * One write at a time: what arrives while a write is under way goes into the next one (at most `maxBatch` each), so
- * batches grow with the load and a lone request waits at most `maxDelayMs`. Each enqueue resolves once its document
- * is stored and rejects if that document was not (the router then reports `enqueue_failed` for it, as before).
- * When the agenda is not backed by MongoDB, requests go through enqueueDownload one by one.
+ * One write at a time: what arrives while a write is under way goes into the next one (at most `maxBatch` requests
+ * per job), so batches grow with the load and a lone request waits at most `maxDelayMs`. Each enqueue resolves once
+ * its job is stored and rejects if it was not (the router then reports `enqueue_failed` for it).
+ * When the agenda is not backed by MongoDB, each batch is stored with `job.save()`, its requests in the job.
  */
 import type { Agenda, Job } from 'agenda';
 import type { MongoJobRepository } from '@agendajs/mongo-backend';
-import { MongoBulkWriteError, type Collection, type Document } from 'mongodb';
-import { DOWNLOAD_QUEUES, type DownloadQueue } from '../pipeline/download-request.js';
+import { ObjectId, type Collection, type Db, type Document } from 'mongodb';
+import type { DownloadQueue } from '../pipeline/download-request.js';
 import type { DownloadJobData } from './handler.js';
-import { downloadJobName, enqueueDownload, packJob, unpackJob, type StoredJobData } from './job.js';
+import { BATCHES_COLLECTION, downloadJobName, packBatch, queueOf, type BatchDocument, type StoredBatchData } from './job.js';
 
 export interface BatchEnqueueOptions {
   /** Longest wait of a request before its batch is written; default 5 ms. */
   maxDelayMs?: number;
-  /** Most job documents per insertMany; default 500. */
+  /** Most requests per batch job; default 200. */
   maxBatch?: number;
+  /** Most characters of request text per batch job (documents are capped at 16 MB); default 4 Mi. */
+  maxBatchChars?: number;
 }
 
 export interface BatchEnqueue {
-  /** Queues one download now on the request's queue (unknown queues fall back to small_files), as enqueueDownload. */
+  /** Queues one download now on the request's queue (unknown queues fall back to small_files). */
   enqueue(request: DownloadJobData): Promise<void>;
   /** Resolves once everything enqueued so far has been written (or has failed). */
   flush(): Promise<void>;
@@ -38,8 +40,8 @@ const NULL_FIELDS = [
 ] as const;
 
 interface Waiting {
-  job: Job<StoredJobData>;
-  document: Document;
+  request: DownloadJobData;
+  text: string;
   resolve: () => void;
   reject: (error: Error) => void;
 }
@@ -49,14 +51,16 @@ function jobCollection(agenda: Agenda): Collection<Document> | null {
   return collection && typeof collection.insertMany === 'function' ? (collection as unknown as Collection<Document>) : null;
 }
 
-export function createBatchEnqueue(agenda: Agenda, options: BatchEnqueueOptions = {}): BatchEnqueue {
+/** `db`: the database of the agenda's job collection, where the batches' requests are kept. */
+export function createBatchEnqueue(agenda: Agenda, db: Db, options: BatchEnqueueOptions = {}): BatchEnqueue {
   const maxDelayMs = options.maxDelayMs ?? 5;
-  const maxBatch = Math.max(1, options.maxBatch ?? 500);
+  const maxBatch = Math.max(1, options.maxBatch ?? 200);
+  const maxBatchChars = options.maxBatchChars ?? 4 * 1024 * 1024;
   const waiting: Waiting[] = [];
   let timer: NodeJS.Timeout | null = null;
   let writing: Promise<void> | null = null;
 
-  const documentOf = (job: Job<StoredJobData>): Document => {
+  const documentOf = (job: Job<StoredBatchData>): Document => {
     const document: Document = {};
     for (const field of NULL_FIELDS) document[field] = null;
     Object.assign(document, job.toJson(true));
@@ -64,31 +68,57 @@ export function createBatchEnqueue(agenda: Agenda, options: BatchEnqueueOptions 
     return document;
   };
 
-  async function write(batch: Waiting[], collection: Collection<Document>): Promise<void> {
-    let failed: Map<number, Error> | null = null;
-    try {
-      await collection.insertMany(batch.map((w) => w.document), { ordered: false });
-    } catch (error) {
-      failed = new Map();
-      const writeErrors = error instanceof MongoBulkWriteError ? [error.writeErrors].flat() : null;
-      if (writeErrors && writeErrors.length > 0) {
-        for (const e of writeErrors) failed.set(e.index, new Error(e.errmsg ?? 'job insert failed'));
-      } else {
-        for (let i = 0; i < batch.length; i++) failed.set(i, error as Error);
+  /** The requests waiting now, as batches of one queue within the bounds. */
+  function takeBatches(): Waiting[][] {
+    const open = new Map<DownloadQueue, { members: Waiting[]; bytes: number }>();
+    const batches: Waiting[][] = [];
+    for (const entry of waiting.splice(0)) {
+      const queue = queueOf(entry.request);
+      let batch = open.get(queue);
+      if (batch && (batch.members.length >= maxBatch || batch.bytes + entry.text.length > maxBatchChars)) batch = undefined;
+      if (!batch) {
+        batch = { members: [], bytes: 0 };
+        open.set(queue, batch);
+        batches.push(batch.members);
       }
+      batch.members.push(entry);
+      batch.bytes += entry.text.length;
     }
-    for (let i = 0; i < batch.length; i++) {
-      const entry = batch[i];
-      const error = failed?.get(i);
-      if (error) {
-        entry.reject(error);
-        continue;
+    return batches;
+  }
+
+  async function write(batches: Waiting[][], collection: Collection<Document> | null): Promise<void> {
+    const texts = batches.map((members) => members.map((m) => m.text));
+    const failed = new Map<number, Error>();
+    let jobs: Job<StoredBatchData>[];
+    if (collection) {
+      const stored: BatchDocument[] = texts.map((requests) => ({ _id: new ObjectId(), requests }));
+      jobs = stored.map((batch, i) => newJob(batches[i], { count: batch.requests.length, batch: batch._id }));
+      const documents = jobs.map(documentOf);
+      try {
+        await db.collection<BatchDocument>(BATCHES_COLLECTION).insertMany(stored, { ordered: false });
+        await collection.insertMany(documents, { ordered: false });
+        jobs.forEach((job, i) => (job.attrs._id = documents[i]._id));
+      } catch (error) {
+        // Nothing a batch holds can be refused field by field (its requests are texts): the write failed as a whole.
+        jobs.forEach((_, i) => failed.set(i, error as Error));
       }
-      entry.job.attrs._id = entry.document._id;
-      if (agenda.hasNotificationChannel()) await agenda.publishJobNotification(entry.job).catch(() => undefined);
-      entry.resolve();
+    } else {
+      jobs = texts.map((requests, i) => newJob(batches[i], packBatch(requests)));
+      await Promise.all(jobs.map((job, i) => job.save().then(() => undefined, (error: Error) => void failed.set(i, error))));
+    }
+    for (let i = 0; i < batches.length; i++) {
+      const error = failed.get(i);
+      if (!error && collection && agenda.hasNotificationChannel()) await agenda.publishJobNotification(jobs[i]).catch(() => undefined);
+      for (const member of batches[i]) (error ? member.reject(error) : member.resolve());
     }
   }
+
+  const newJob = (members: Waiting[], data: StoredBatchData) => {
+    const job = agenda.create<StoredBatchData>(downloadJobName(queueOf(members[0].request)), data);
+    job.schedule(new Date());
+    return job;
+  };
 
   function start(): void {
     if (timer) {
@@ -98,11 +128,7 @@ export function createBatchEnqueue(agenda: Agenda, options: BatchEnqueueOptions 
     if (writing || waiting.length === 0) return;
     writing = (async () => {
       const collection = jobCollection(agenda);
-      while (waiting.length > 0) {
-        const batch = waiting.splice(0, maxBatch);
-        if (collection) await write(batch, collection);
-        else await Promise.all(batch.map((w) => enqueueDownload(agenda, unpackJob(w.job.attrs.data)).then(w.resolve, w.reject)));
-      }
+      while (waiting.length > 0) await write(takeBatches(), collection);
     })().finally(() => {
       writing = null;
       // Requests that arrived after the loop's last look.
@@ -113,13 +139,10 @@ export function createBatchEnqueue(agenda: Agenda, options: BatchEnqueueOptions 
   return {
     async enqueue(request) {
       await agenda.ready;
-      const queue: DownloadQueue = request.queue in DOWNLOAD_QUEUES ? request.queue : 'small_files';
-      const job = agenda.create<StoredJobData>(downloadJobName(queue), packJob(request));
-      job.schedule(new Date());
-      const done = new Promise<void>((resolve, reject) => waiting.push({ job, document: documentOf(job), resolve, reject }));
+      const text = JSON.stringify(request);
+      const done = new Promise<void>((resolve, reject) => waiting.push({ request, text, resolve, reject }));
       if (writing) return done;
-      if (waiting.length >= maxBatch) start();
-      else timer ??= setTimeout(start, maxDelayMs);
+      timer ??= setTimeout(start, maxDelayMs);
       return done;
     },
     async flush() {

@@ -5,16 +5,14 @@
  * tidies up). A lock is claimed by inserting a document with a fixed `_id`; a duplicate-key error
  * (11000) means someone holds it.
  *
- * The bundled FerretDB (v1.24, SQLite) reads the whole collection for every query, update and
- * delete, even one by `_id` (its `_id` lookups do not match the expression of its `_id` index);
- * only inserts use the index. A filter on `_id` alone is at least compared inside SQLite; any
- * other filter (`$in`, a second field) decodes every document, ten to twenty times slower, and so
- * does an upsert or replaceOne. Trackers number three per download and are kept a day, so they
- * are looked up by `_id` one at a time and written by inserting them (an update by `_id` only when
- * one exists already). Locks live in their own collection, which holds only the locks of running
- * downloads, because releasing one is a delete.
+ * Every operation is one the bundled FerretDB serves through its `_id` index (src/infra/ferretdb.ts): an insert, or
+ * a find, update or delete whose filter names `_id` or `_id: {$in: […]}`. Upserts and replaceOne are not, so
+ * trackers (three per download, kept a day) are written by inserting them, an update by `_id` only when one exists
+ * already. Inserts of concurrent downloads share round trips (InsertBatcher); use one store per
+ * process for that, and so do tracker lookups and the releases of locks. Locks live in their own collection, which holds only the locks of running downloads.
  */
 import type { Collection, Db } from 'mongodb';
+import { DeleteByIdBatcher, FindByIdBatcher, InsertBatcher } from '../../infra/batched-commands.js';
 import type { DedupKeyType, DownloadStatus } from '../outcomes.js';
 
 export const SEEN_COLLECTION = 'wis2_seen';
@@ -57,12 +55,20 @@ const isDuplicateKey = (error: unknown) => (error as { code?: number })?.code ==
 export class DedupStore {
   private readonly collection: Collection<SeenDocument>;
   private readonly locks: Collection<SeenDocument>;
+  private readonly trackerInserts: InsertBatcher<SeenDocument>;
+  private readonly lockInserts: InsertBatcher<SeenDocument>;
+  private readonly lockDeletes: DeleteByIdBatcher<SeenDocument>;
+  private readonly trackerLookups: FindByIdBatcher<SeenDocument>;
   readonly ttlMs: number;
   readonly lockTtlMs: number;
 
   constructor(db: Db, options: DedupStoreOptions = {}) {
     this.collection = db.collection<SeenDocument>(SEEN_COLLECTION);
     this.locks = db.collection<SeenDocument>(LOCK_COLLECTION);
+    this.trackerInserts = new InsertBatcher(this.collection);
+    this.lockInserts = new InsertBatcher(this.locks);
+    this.lockDeletes = new DeleteByIdBatcher(this.locks);
+    this.trackerLookups = new FindByIdBatcher(this.collection);
     this.ttlMs = options.ttlMs ?? 24 * 3600_000;
     this.lockTtlMs = options.lockTtlMs ?? 300_000;
   }
@@ -86,8 +92,8 @@ export class DedupStore {
   async findSuccess(keys: DedupKeys, skip: DedupKeyType[] = [], now = new Date()): Promise<DedupHit | null> {
     const wanted = DedupStore.trackers(keys).filter((t) => !skip.includes(t.type));
     if (wanted.length === 0) return null;
-    // One lookup per key: FerretDB compares `_id` alone inside SQLite, but decodes every document for `$in`.
-    const docs = await Promise.all(wanted.map((t) => this.collection.findOne({ _id: t.id })));
+    const found = await this.trackerLookups.find(wanted.map((t) => t.id));
+    const docs = wanted.map((t) => found.get(t.id));
     for (let i = 0; i < wanted.length; i++) {
       const doc = docs[i];
       if (doc && doc.status === 'SUCCESS' && doc.expiresAt > now) return { key: wanted[i].key, type: wanted[i].type };
@@ -114,7 +120,7 @@ export class DedupStore {
         // Insert, else update: an upsert or replaceOne reads the whole collection on FerretDB even when it inserts.
         for (let attempt = 0; attempt < 3; attempt++) {
           try {
-            await this.collection.insertOne({ _id, ...fields });
+            await this.trackerInserts.insert({ _id, ...fields });
             return;
           } catch (error) {
             if (!isDuplicateKey(error)) throw error;
@@ -149,7 +155,7 @@ export class DedupStore {
     };
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
-        await this.locks.insertOne(doc);
+        await this.lockInserts.insert(doc);
         return true;
       } catch (error) {
         if (!isDuplicateKey(error)) throw error;
@@ -162,7 +168,7 @@ export class DedupStore {
   }
 
   async unlock(keys: DedupKeys): Promise<void> {
-    await this.locks.deleteOne({ _id: `${keys.subscriptionId}|lock|${DedupStore.lockKey(keys)}` });
+    await this.lockDeletes.delete(`${keys.subscriptionId}|lock|${DedupStore.lockKey(keys)}`);
   }
 
   /** Deletes expired trackers and locks. */

@@ -34,6 +34,9 @@ export interface DownloadResult {
 
 export interface DownloadContext {
   db: Db;
+  /** The process's stores, shared so concurrent downloads share their writes; built per download when absent. */
+  dedupStore?: DedupStore;
+  records?: DownloadRecords;
   /** The WIS2 data root; files go to `<dataRoot>/<savePath>/YYYY/MM/DD/<file>`. */
   dataRoot: string;
   /**
@@ -143,8 +146,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export async function processDownload(request: DownloadJobData, context: DownloadContext, refused?: DownloadOutcome): Promise<DownloadResult> {
   const started = Date.now();
   const now = context.now?.() ?? new Date();
-  const dedup = new DedupStore(context.db, context.dedup);
-  const records = new DownloadRecords(context.db);
+  const dedup = context.dedupStore ?? new DedupStore(context.db, context.dedup);
+  const records = context.records ?? new DownloadRecords(context.db);
   const keys: DedupKeys = {
     subscriptionId: request.subscriptionId,
     messageId: request.messageId || null,

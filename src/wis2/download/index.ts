@@ -11,4 +11,11 @@ export {
   type DownloadJobData,
   type DownloadResult,
 } from './handler.js';
-export { defineWis2DownloadJobs, downloadJobName, enqueueDownload, WIS2_DOWNLOAD_JOB_PREFIX, type Wis2DownloadJobContext } from './job.js';
+export {
+  defineWis2DownloadJobs,
+  downloadJobName,
+  enqueueDownload,
+  WIS2_DOWNLOAD_JOB_PREFIX,
+  type StoredBatchData,
+  type Wis2DownloadJobContext,
+} from './job.js';

@@ -2,7 +2,8 @@
  * The download record (spec §5.11): one document per job outcome in `wis2_downloads`, with
  * status SUCCESS / SKIPPED / FAILED, the error class and reason, and what was fetched where.
  */
-import type { Collection, Db } from 'mongodb';
+import { ObjectId, type Collection, type Db } from 'mongodb';
+import { InsertBatcher } from '../../infra/batched-commands.js';
 import type { DownloadStatus } from '../outcomes.js';
 
 export const DOWNLOADS_COLLECTION = 'wis2_downloads';
@@ -42,9 +43,11 @@ export interface DownloadRecord {
 
 export class DownloadRecords {
   private readonly collection: Collection<DownloadRecord>;
+  private readonly inserts: InsertBatcher<DownloadRecord & { _id: ObjectId }>;
 
   constructor(db: Db) {
     this.collection = db.collection<DownloadRecord>(DOWNLOADS_COLLECTION);
+    this.inserts = new InsertBatcher(db.collection<DownloadRecord & { _id: ObjectId }>(DOWNLOADS_COLLECTION));
   }
 
   async ensureIndexes(): Promise<void> {
@@ -52,10 +55,11 @@ export class DownloadRecords {
     await this.collection.createIndex({ recordedAt: -1 });
   }
 
-  /** Stores one record; returns its id. */
+  /** Stores one record; returns its id. Records of concurrent downloads are written together (InsertBatcher). */
   async insert(record: DownloadRecord): Promise<string> {
-    const { insertedId } = await this.collection.insertOne({ ...record });
-    return String(insertedId);
+    const _id = new ObjectId();
+    await this.inserts.insert({ ...record, _id });
+    return String(_id);
   }
 
   /** Records of one subscription, newest first. */
