@@ -139,6 +139,7 @@ export function buildApp(config: AppConfig, options: { quietLogs?: boolean } = {
         wis2Downloader = new Wis2Downloader({
           config: config.wis2,
           db: database.db,
+          maintenanceDb: database.maintenanceDb,
           agenda,
           subscriptions: wis2Subscriptions,
           bus: events,

@@ -90,6 +90,7 @@ export const EXTRA_VARIABLES = {
   GASFLUX_GRAPHQL_MAX_DEPTH: '12',
   GASFLUX_GRAPHQL_MAX_ALIASES: '30',
   WIS2_MAX_MESSAGE_BYTES: '262144',
+  WIS2_RECORD_RETENTION_DAYS: '30',
   WIS2_MAX_DOWNLOAD_BYTES: '1073741824',
 } as const;
 
@@ -164,6 +165,7 @@ const schema = z.object({
   GASFLUX_GRAPHQL_MAX_DEPTH: int(2, 1000),
   GASFLUX_GRAPHQL_MAX_ALIASES: int(0, 100_000),
   WIS2_MAX_MESSAGE_BYTES: int(1024, 64 * 1024 * 1024),
+  WIS2_RECORD_RETENTION_DAYS: int(1, 36_500),
   WIS2_MAX_DOWNLOAD_BYTES: int(1),
 });
 
@@ -247,6 +249,8 @@ export interface AppConfig {
     maxMessageBytes: number;
     /** A download larger than this fails (declared larger: before any byte is fetched). */
     maxDownloadBytes: number;
+    /** Download records (wis2_downloads) older than this many days are removed. */
+    recordRetentionDays: number;
   };
   role: Role;
   /** The raw values of every supported variable that is set (for GET /config). */
@@ -334,6 +338,7 @@ export function loadConfig(env: Record<string, string | undefined>, options: { r
       excludedCaches: v.WIS2_GC_EXCLUDE,
       maxMessageBytes: v.WIS2_MAX_MESSAGE_BYTES,
       maxDownloadBytes: v.WIS2_MAX_DOWNLOAD_BYTES,
+      recordRetentionDays: v.WIS2_RECORD_RETENTION_DAYS,
     },
     role: options.role ?? 'all',
     setVariables,

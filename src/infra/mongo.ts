@@ -14,6 +14,11 @@ export interface Database {
    * /health timed out exactly when an operator needed it. On other servers this is `db` (their pool has room).
    */
   monitorDb: Db;
+  /**
+   * The same database over yet another connection for maintenance (retention, purges): queries FerretDB answers by
+   * reading a whole collection, seconds at a time, which must not hold up the work or the probes. `db` elsewhere.
+   */
+  maintenanceDb: Db;
   /** True when this process started the bundled FerretDB. */
   bundled: boolean;
   close(): Promise<void>;
@@ -33,13 +38,16 @@ export async function connectDatabase(config: Pick<AppConfig, 'mongodbUri' | 'mo
   const singleConnection = server !== null || (await isFerretdb(uri));
   const client = new MongoClient(uri, { serverSelectionTimeoutMS: 10_000, ...(singleConnection ? { maxPoolSize: 1 } : {}) });
   const monitor = singleConnection ? new MongoClient(uri, { serverSelectionTimeoutMS: 10_000, maxPoolSize: 1 }) : null;
+  const maintenance = singleConnection ? new MongoClient(uri, { serverSelectionTimeoutMS: 10_000, maxPoolSize: 1 }) : null;
   try {
     await client.connect();
     await client.db(config.mongodbDb).command({ ping: 1 });
     await monitor?.connect();
+    await maintenance?.connect();
   } catch (error) {
     await client.close().catch(() => undefined);
     await monitor?.close().catch(() => undefined);
+    await maintenance?.close().catch(() => undefined);
     await server?.stop();
     throw error;
   }
@@ -47,10 +55,12 @@ export async function connectDatabase(config: Pick<AppConfig, 'mongodbUri' | 'mo
     client,
     db: client.db(config.mongodbDb),
     monitorDb: (monitor ?? client).db(config.mongodbDb),
+    maintenanceDb: (maintenance ?? client).db(config.mongodbDb),
     bundled: server !== null,
     async close() {
       await client.close();
       await monitor?.close();
+      await maintenance?.close();
       await server?.stop();
     },
   };

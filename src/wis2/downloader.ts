@@ -10,7 +10,8 @@ import type { Db } from 'mongodb';
 import type { AppConfig } from '../config.js';
 import type { EventBus } from '../infra/event-bus.js';
 import type { Logger } from '../logger.js';
-import { DedupStore, defineWis2DownloadJobs, type DownloadResult } from './download/index.js';
+import { defineWis2DownloadJobs, type DownloadResult } from './download/index.js';
+import { removeExpiredWis2Data } from './download/maintenance.js';
 import { createBatchEnqueue } from './download/batch-enqueue.js';
 import { DownloadGate } from './download/gate.js';
 import { DOWNLOAD_QUEUES } from './pipeline/download-request.js';
@@ -25,6 +26,8 @@ import type { SubscriptionService } from './subscriptions/service.js';
 export interface Wis2DownloaderDeps {
   config: AppConfig['wis2'];
   db: Db;
+  /** Where the periodic removals run (Database.maintenanceDb); default `db`. */
+  maintenanceDb?: Db;
   agenda: Agenda;
   subscriptions: SubscriptionService;
   bus: EventBus<Wis2Topics>;
@@ -52,7 +55,7 @@ export interface Wis2DownloaderStatus {
   queuedDownloads: number;
 }
 
-const PURGE_INTERVAL_MS = 600_000;
+const MAINTENANCE_INTERVAL_MS = 600_000;
 
 type Counts = Record<keyof NotificationCounts, Map<string, number>>;
 const emptyCounts = (): Counts => ({ received: new Map(), invalid: new Map(), queueErrors: new Map() });
@@ -146,7 +149,7 @@ export class Wis2Downloader {
     this.timers.push(setInterval(() => void this.resync(), this.deps.resyncIntervalMs ?? 30_000));
     this.timers.push(setInterval(() => void this.flushCounts(), this.deps.countsFlushMs ?? 1000));
     this.timers.push(setInterval(() => this.publishBrokerStates(), 1000));
-    this.timers.push(setInterval(() => void this.purgeDedup(), PURGE_INTERVAL_MS));
+    this.timers.push(setInterval(() => void this.removeExpired(), MAINTENANCE_INTERVAL_MS));
     for (const timer of this.timers) timer.unref();
   }
 
@@ -172,13 +175,13 @@ export class Wis2Downloader {
     await this.flushCounts();
   }
 
-  /** Expired dedup trackers and stale locks go (the reference's Redis TTLs). */
-  private async purgeDedup(): Promise<void> {
+  /** Expired dedup trackers and stale locks (the reference's Redis TTLs), old records and orphaned batches go. */
+  private async removeExpired(): Promise<void> {
     try {
-      const removed = await new DedupStore(this.deps.db).purgeExpired();
-      if (removed > 0) this.deps.log.info({ removed }, 'expired WIS2 dedup trackers removed');
+      const removed = await removeExpiredWis2Data(this.deps.maintenanceDb ?? this.deps.db, { recordRetentionDays: this.deps.config.recordRetentionDays });
+      if (removed.dedup + removed.records + removed.batches > 0) this.deps.log.info(removed, 'expired WIS2 data removed');
     } catch (error) {
-      this.deps.log.warn({ err: error }, 'could not purge expired WIS2 dedup trackers');
+      this.deps.log.warn({ err: error }, 'could not remove expired WIS2 data');
     }
   }
 

@@ -62,6 +62,11 @@ export class DownloadRecords {
     return String(_id);
   }
 
+  /** Removes the records of outcomes before `cutoff` (retention); returns how many. */
+  async removeRecordedBefore(cutoff: Date): Promise<number> {
+    return (await this.collection.deleteMany({ recordedAt: { $lt: cutoff } })).deletedCount;
+  }
+
   /** Records of one subscription, newest first. */
   async forSubscription(subscriptionId: string, limit = 100): Promise<DownloadRecord[]> {
     return this.collection
