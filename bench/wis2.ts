@@ -15,7 +15,8 @@
  *   - e2e-paced: the same fed as the app feeds it (src/wis2/downloader.ts): a DownloadGate of PACED_BACKLOG in front
  *     of the batching enqueue, which makes one batch job per queue of what arrives together.
  *   - e2e-per-file: as e2e-paced, but one job per download (maxBatch 1, a gate that lets each freed slot through at
- *     once), as before batch jobs: the same run shows what batching gains.
+ *     once, as many jobs at once as the queue's concurrency), as before batch jobs: the same run shows what batching
+ *     gains.
  *   The default cases are router, e2e-paced, e2e-per-file and memory; name e2e to run it too.
  *   - memory: 100,000 notifications through the router into a bounded sink; heap and RSS after a forced GC every
  *     10,000.
@@ -202,6 +203,8 @@ async function e2eCase(feed: 'all-at-once' | 'paced' | 'per-file') {
       db: database.db,
       dataRoot,
       allowPrivateNetworks: true,
+      // One download per job: as many jobs at once as downloads, as before batch jobs.
+      ...(feed !== 'paced' ? { batchesAtOnce: Math.max(...Object.values(DOWNLOAD_QUEUES)) } : {}),
       onOutcome: (result) => {
         outcomes.push(result);
         gated.release(result.record.subscriptionId, result.record.messageId);

@@ -34,6 +34,8 @@ export interface Wis2DownloadJobContext extends DownloadContext {
   concurrency?: Partial<Record<DownloadQueue, number>>;
   /** Agenda lock lifetime; default 10 min (a download is bounded by its timeouts and retries). */
   lockLifetimeMs?: number;
+  /** Batch jobs of one queue run at once per process; default 4. */
+  batchesAtOnce?: number;
   /** Starts of one job (a dead worker's run counts) before its unfinished downloads are recorded FAILED TooManyAttempts; default 3. */
   maxAttempts?: number;
   /** Wraps each run, e.g. RunningJobs.track from jobs/process-flight.ts, so shutdown can wait. */
@@ -101,7 +103,7 @@ export function defineWis2DownloadJobs(agenda: Agenda, jobContext: Wis2DownloadJ
         const work = runDownloadBatch(job, context, lockLifetime, downloadsAtOnce);
         await (context.track ? context.track(work) : work);
       },
-      { concurrency: BATCHES_AT_ONCE, lockLimit: BATCHES_AT_ONCE, lockLifetime, removeOnComplete: true },
+      { concurrency: context.batchesAtOnce ?? BATCHES_AT_ONCE, lockLimit: context.batchesAtOnce ?? BATCHES_AT_ONCE, lockLifetime, removeOnComplete: true },
     );
   }
 }
