@@ -8,9 +8,10 @@ import SchemaBuilder from '@pothos/core';
 import RelayPlugin from '@pothos/plugin-relay';
 import { GraphQLError, Kind, valueFromASTUntyped } from 'graphql';
 import type { AppServices } from '../src/app-services.js';
+import type { Lang as Language } from '../src/domain/language.js';
 
-/** Messages of typed errors follow the request's Accept-Language like the REST API: `en` gives English, else Chinese. */
-export type Language = 'zh' | 'en';
+/** Messages of typed errors follow the request's Accept-Language as REST's do (src/domain/language.ts). */
+export type { Lang as Language } from '../src/domain/language.js';
 
 export interface GraphqlContext {
   services: AppServices;

@@ -15,7 +15,7 @@ export const ErrorInterface = builder.interfaceRef<Problem<string>>('Error').imp
   resolveType: (problem) => problem.__typename,
   fields: (t) => ({
     message: t.string({
-      description: "What went wrong, in the request's language (`Accept-Language: en` gives English, otherwise the REST API's Chinese).",
+      description: "What went wrong, in the request's language, picked as the REST API picks it: English when `Accept-Language` prefers it over Chinese, else Chinese.",
       resolve: (problem, _args, context) => problem.message[context.language],
     }),
   }),

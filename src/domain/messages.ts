@@ -6,7 +6,9 @@
  */
 import { TASK_PRIORITIES } from './task.js';
 
-export type Lang = 'zh' | 'en';
+import type { Lang } from './language.js';
+
+export type { Lang } from './language.js';
 
 export interface Message {
   readonly zh: string;

@@ -2,12 +2,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { YogaInitialContext } from 'graphql-yoga';
 import type { AppServices } from '../app-services.js';
-import type { GraphqlContext, Language } from '../../schema/builder.js';
-
-/** Like the REST API: `Accept-Language: en…` gives English, anything else the documented Chinese. */
-export function languageOf(acceptLanguage: string | null | undefined): Language {
-  return acceptLanguage?.trim().toLowerCase().startsWith('en') ? 'en' : 'zh';
-}
+import type { GraphqlContext } from '../../schema/builder.js';
+import { pickLanguage } from '../domain/language.js';
 
 export interface ServerContext {
   req?: IncomingMessage;
@@ -16,6 +12,6 @@ export interface ServerContext {
 export function contextFactory(services: AppServices) {
   return (initial: Partial<YogaInitialContext> & ServerContext): GraphqlContext => {
     const header = initial.request?.headers.get('accept-language') ?? initial.req?.headers['accept-language'];
-    return { services, language: languageOf(header) };
+    return { services, language: pickLanguage(header) };
   };
 }

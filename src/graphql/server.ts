@@ -22,7 +22,8 @@ import type { Logger } from '../logger.js';
 import { schema } from '../../schema/index.js';
 import type { GraphqlContext } from '../../schema/builder.js';
 import { messages } from '../../schema/messages.js';
-import { contextFactory, languageOf, type ServerContext } from './context.js';
+import { pickLanguage } from '../domain/language.js';
+import { contextFactory, type ServerContext } from './context.js';
 import { useStreamingUploads } from './streaming-uploads.js';
 import { CSRF_HEADER, graphqlErrorBody, ORIGIN_NOT_ALLOWED, useBodyLimit, useCsrfPrevention, useOperationLimits, useOriginCheck } from './protection.js';
 
@@ -93,7 +94,7 @@ function clientAddress(req: IncomingMessage): string {
 export function createGraphqlServer(services: AppServices): GraphqlServer {
   const { config, log } = services;
   const logger = yogaLogger(log);
-  const language = (request: Request) => languageOf(request.headers.get('accept-language'));
+  const language = (request: Request) => pickLanguage(request.headers.get('accept-language'));
 
   const yoga = createYoga<ServerContext, GraphqlContext>({
     schema,
@@ -180,7 +181,7 @@ export function createGraphqlServer(services: AppServices): GraphqlServer {
     path: GRAPHQL_PATH,
     handler: (req, res) => yoga(req, res),
     upgrade(req, socket, head) {
-      const lang = languageOf(req.headers['accept-language']);
+      const lang = pickLanguage(req.headers['accept-language']);
       if ((req.url ?? '').split('?')[0] !== GRAPHQL_PATH) {
         return refuseUpgrade(socket, 404, UPGRADE_WORDS.notFound()[lang], { code: 'NOT_FOUND' });
       }

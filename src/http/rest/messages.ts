@@ -6,6 +6,7 @@
 import { DOMAIN_MESSAGES as DOMAIN, type Lang, type Message } from '../../domain/messages.js';
 
 export type { Lang } from '../../domain/messages.js';
+export { pickLanguage } from '../../domain/language.js';
 
 /** A fixed text, or one built from the call's parameters (strings, as the handlers pass them). */
 type Entry = Message | ((p: Record<string, string>) => Message);
@@ -82,21 +83,3 @@ export function message(lang: Lang, key: MessageKey, params: Record<string, stri
   return (typeof entry === 'function' ? entry(params) : entry)[lang];
 }
 
-/**
- * The language of the answer from `Accept-Language`: English when English is preferred over Chinese (by order or
- * q-value), Chinese otherwise.
- */
-export function pickLanguage(acceptLanguage: string | null | undefined): Lang {
-  if (!acceptLanguage) return 'zh';
-  let best: { lang: Lang; q: number; index: number } | null = null;
-  acceptLanguage.split(',').forEach((part, index) => {
-    const [tag, ...params] = part.trim().toLowerCase().split(';');
-    const qParam = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
-    const q = qParam ? Number(qParam.slice(2)) : 1;
-    if (!Number.isFinite(q) || q <= 0) return;
-    const lang: Lang | null = tag === 'en' || tag.startsWith('en-') ? 'en' : tag === 'zh' || tag.startsWith('zh-') ? 'zh' : null;
-    if (!lang) return;
-    if (!best || q > best.q) best = { lang, q, index };
-  });
-  return (best as { lang: Lang } | null)?.lang ?? 'zh';
-}
