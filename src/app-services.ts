@@ -4,13 +4,13 @@ import type { Database } from './infra/mongo.js';
 import type { RequestStats } from './infra/request-stats.js';
 import type { TaskService } from './domain/task-service.js';
 import type { UploadService } from './domain/upload-service.js';
-import type { SubscriptionService } from './wis2/subscriptions/service.js';
-import type { Wis2Metrics } from './wis2/metrics.js';
+import type { SubscriptionService } from './wis2-service/subscriptions/service.js';
+import type { Wis2Metrics } from './wis2-service/metrics.js';
 import type { EventBus } from './infra/event-bus.js';
 import type { TaskTopics } from './domain/task-service.js';
-import type { Wis2Topics } from './wis2/events.js';
-import type { DownloadRecords } from './wis2/download/records.js';
-import type { Wis2Downloader } from './wis2/downloader.js';
+import type { Wis2Topics } from './wis2-service/events.js';
+import type { DownloadRecords } from './wis2-service/downloads/records.js';
+import type { Wis2Downloader } from './wis2-service/downloader.js';
 
 /** Everything the HTTP layers (REST and GraphQL) need, built once by buildApp. */
 export interface AppServices {

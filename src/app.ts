@@ -12,7 +12,7 @@ import { createMemoryEventBus, createMongoEventBus, type EventBus } from './infr
 import { RequestStats } from './infra/request-stats.js';
 import { TaskStore } from './domain/task-store.js';
 import { TaskService, type TaskTopics } from './domain/task-service.js';
-import type { Wis2Topics } from './wis2/events.js';
+import type { Wis2Topics } from './wis2-service/events.js';
 import { UploadService } from './domain/upload-service.js';
 import { createHttpServer, type HttpServer } from './http/server.js';
 import { createRestRouter } from './http/rest/router.js';
@@ -23,11 +23,12 @@ import { defineProcessFlight, flightBudgetOvercommit, RunningJobs } from '../job
 import { scheduleCleanup } from '../jobs/cleanup-expired-tasks.js';
 import type { AppServices } from './app-services.js';
 import { GASFLUX_API_VERSION } from './gasflux/version.js';
-import { createWis2Router, loadOrCreateKey, SubscriptionService, SubscriptionStore } from './wis2/subscriptions/index.js';
-import { Wis2Metrics } from './wis2/metrics.js';
-import { feedWis2Metrics } from './wis2/metrics-feed.js';
-import { Wis2Downloader } from './wis2/downloader.js';
-import { DownloadRecords } from './wis2/download/records.js';
+import { loadOrCreateKey, SubscriptionService, SubscriptionStore } from './wis2-service/subscriptions/index.js';
+import { createWis2Router } from './http/wis2/router.js';
+import { Wis2Metrics } from './wis2-service/metrics.js';
+import { feedWis2Metrics } from './wis2-service/metrics-feed.js';
+import { Wis2Downloader } from './wis2-service/downloader.js';
+import { DownloadRecords } from './wis2-service/downloads/records.js';
 import { DOWNLOAD_QUEUES } from './wis2/pipeline/download-request.js';
 
 /** Every topic of the app's event bus. */

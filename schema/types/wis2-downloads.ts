@@ -7,8 +7,8 @@ import { resolveCursorConnection } from '@pothos/plugin-relay';
 import { Repeater, SlidingBuffer } from 'graphql-yoga';
 import { builder, type GraphqlContext } from '../builder.js';
 import { MAX_PAGE_SIZE } from './task.js';
-import { DownloadHistory, decodeCursor, encodeCursor, type DownloadEntry, type DownloadHistoryQuery, type HistoryCursor } from '../../src/wis2/download/history.js';
-import type { Wis2DownloadEvent } from '../../src/wis2/events.js';
+import { DownloadHistory, decodeCursor, encodeCursor, type DownloadEntry, type DownloadHistoryQuery, type HistoryCursor } from '../../src/wis2-service/downloads/history.js';
+import type { Wis2DownloadEvent } from '../../src/wis2-service/events.js';
 
 /** A slow client keeps at most this many undelivered events; older ones are dropped. */
 const MAX_QUEUED = 256;

@@ -6,8 +6,8 @@
 import { GraphQLError } from 'graphql';
 import { builder } from '../builder.js';
 import { ErrorInterface, type Problem } from './errors.js';
-import { SubscriptionError } from '../../src/wis2/subscriptions/service.js';
-import type { Queue, SubscriptionRecord } from '../../src/wis2/subscriptions/model.js';
+import { SubscriptionError } from '../../src/wis2-service/subscriptions/service.js';
+import type { Queue, SubscriptionRecord } from '../../src/wis2-service/subscriptions/model.js';
 
 export const Wis2Queue = builder.enumType('Wis2Queue', {
   description: 'The download queue (REST: `high_priority`, `small_files`, `large_files`); each has its own workers.',

@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { useTestApp } from '../helpers/app-harness.ts';
 import { syntheticFlight } from '../helpers/synthetic-flight.ts';
 import { tableToWorkbookBuffer } from '../helpers/table-files.ts';
-import type { Wis2DownloadEvent } from '../../src/wis2/events.ts';
+import type { Wis2DownloadEvent } from '../../src/wis2-service/events.ts';
 
 const bin = fileURLToPath(new URL('../../bin/gasflux-client.js', import.meta.url));
 const TOPIC = 'cache/a/wis2/+/data/core/weather/surface-based-observations/#';

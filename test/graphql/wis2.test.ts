@@ -13,7 +13,7 @@ import {
   Wis2DownloadsQuery, Wis2SubscriptionQuery, Wis2SubscriptionsQuery,
 } from '../../client/operations/wis2.ts';
 import type { CreateWis2SubscriptionInput, UpdateWis2SubscriptionInput, Wis2DownloadsQueryVariables, Wis2Queue } from '../../client/generated/graphql.ts';
-import type { DownloadRecord } from '../../src/wis2/download/records.ts';
+import type { DownloadRecord } from '../../src/wis2-service/downloads/records.ts';
 
 const TOPIC = 'cache/a/wis2/+/data/core/weather/surface-based-observations/#';
 const BUFR_ONLY = {

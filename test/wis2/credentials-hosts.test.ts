@@ -13,9 +13,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MongoClient, type Db } from 'mongodb';
 import { startTestDatabase, useTestApp, type TestDatabase } from '../helpers/app-harness.ts';
-import { processDownload, type DownloadContext, type DownloadJobData } from '../../src/wis2/download/index.ts';
-import { SubscriptionService, SubscriptionStore, SUBSCRIPTIONS_COLLECTION } from '../../src/wis2/subscriptions/index.ts';
-import { credentialsWithheld, matchesCredentialHost } from '../../src/wis2/subscriptions/credential-hosts.ts';
+import { processDownload, type DownloadContext, type DownloadJobData } from '../../src/wis2-service/downloads/handler.ts';
+import { SubscriptionService, SubscriptionStore, SUBSCRIPTIONS_COLLECTION } from '../../src/wis2-service/subscriptions/index.ts';
+import { credentialsWithheld, matchesCredentialHost } from '../../src/wis2/credential-hosts.ts';
 import type { DownloadOutcome } from '../../src/wis2/outcomes.ts';
 import { FileServer, bufr, sha512 } from './helpers/wis2-e2e.ts';
 

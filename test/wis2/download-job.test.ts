@@ -10,17 +10,11 @@ import { MongoClient, ObjectId, type Db } from 'mongodb';
 import { Agenda } from 'agenda';
 import { MongoBackend } from '@agendajs/mongo-backend';
 import { startTestDatabase, type TestDatabase } from '../helpers/app-harness.ts';
-import {
-  DOWNLOADS_COLLECTION,
-  DedupStore,
-  defineWis2DownloadJobs,
-  enqueueDownload,
-  isPrivateAddress,
-  processDownload,
-  type DownloadContext,
-  type DownloadJobData,
-  type DownloadResult,
-} from '../../src/wis2/download/index.ts';
+import { isPrivateAddress } from '../../src/wis2/download/index.ts';
+import { defineWis2DownloadJobs, enqueueDownload } from '../../src/wis2/download/job.ts';
+import { DedupStore } from '../../src/wis2-service/downloads/dedup-store.ts';
+import { processDownload, type DownloadContext, type DownloadJobData, type DownloadResult } from '../../src/wis2-service/downloads/handler.ts';
+import { DOWNLOADS_COLLECTION } from '../../src/wis2-service/downloads/records.ts';
 import type { DownloadOutcome } from '../../src/wis2/outcomes.ts';
 
 const BUFR = Buffer.concat([Buffer.from('BUFR'), Buffer.alloc(200, 7), Buffer.from('7777')]);

@@ -1,13 +1,13 @@
 /**
- * The WIS2 collections stay bounded (src/wis2/download/maintenance.ts), against the real database: expired trackers
+ * The WIS2 collections stay bounded (src/wis2-service/downloads/maintenance.ts), against the real database: expired trackers
  * and locks, records past their retention and the requests of batch jobs that are gone are removed; nothing live is.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MongoClient, ObjectId, type Db } from 'mongodb';
 import { startTestDatabase, type TestDatabase } from '../helpers/app-harness.ts';
-import { removeExpiredWis2Data } from '../../src/wis2/download/maintenance.ts';
-import { DedupStore } from '../../src/wis2/download/dedup-store.ts';
+import { removeExpiredWis2Data } from '../../src/wis2-service/downloads/maintenance.ts';
+import { DedupStore } from '../../src/wis2-service/downloads/dedup-store.ts';
 
 const DAY = 86_400_000;
 

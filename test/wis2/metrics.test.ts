@@ -11,9 +11,9 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { load as loadYaml } from 'js-yaml';
 import { ObjectId } from 'mongodb';
-import { Wis2Metrics, WIS2_METRICS } from '../../src/wis2/metrics.ts';
-import { createWis2Router } from '../../src/wis2/subscriptions/router.ts';
-import type { SubscriptionService } from '../../src/wis2/subscriptions/service.ts';
+import { Wis2Metrics, WIS2_METRICS } from '../../src/wis2-service/metrics.ts';
+import { createWis2Router } from '../../src/http/wis2/router.ts';
+import type { SubscriptionService } from '../../src/wis2-service/subscriptions/service.ts';
 import { useTestApp } from '../helpers/app-harness.ts';
 import { needsSharedData, wis2DataDir } from '../helpers/shared-data.ts';
 

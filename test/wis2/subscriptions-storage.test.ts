@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
 import { startTestApp, startTestDatabase, type RunningApp, type TestDatabase } from '../helpers/app-harness.ts';
-import { createWis2Router, loadOrCreateKey, SecretKeyError, SubscriptionService, SubscriptionStore, SUBSCRIPTIONS_COLLECTION } from '../../src/wis2/subscriptions/index.ts';
+import { loadOrCreateKey, SecretKeyError, SubscriptionService, SubscriptionStore, SUBSCRIPTIONS_COLLECTION } from '../../src/wis2-service/subscriptions/index.ts';
+import { createWis2Router } from '../../src/http/wis2/router.ts';
 
 const TOPIC = 'cache/a/wis2/+/data/recommended/weather/surface-based-observations/#';
 

@@ -12,9 +12,9 @@ import { whileLocked } from '../../infra/job-lock.js';
 import { AGENDA_JOBS_COLLECTION } from '../../infra/mongo.js';
 import { outcomes } from '../outcomes.js';
 import { DOWNLOAD_QUEUES, type DownloadQueue } from '../pipeline/download-request.js';
-import { DedupStore } from './dedup-store.js';
-import { processDownload, type DownloadContext, type DownloadJobData } from './handler.js';
-import { DownloadRecords } from './records.js';
+import { DedupStore } from '../../wis2-service/downloads/dedup-store.js';
+import { processDownload, type DownloadContext, type DownloadJobData } from '../../wis2-service/downloads/handler.js';
+import { DownloadRecords } from '../../wis2-service/downloads/records.js';
 
 export const WIS2_DOWNLOAD_JOB_PREFIX = 'wis2.download.';
 /** Batch jobs one process runs at once per queue: the next batch starts while the last one's slowest files finish. */

@@ -11,7 +11,7 @@ import { after, before } from 'node:test';
 import mqtt from 'mqtt';
 import { startTestApp, startTestDatabase, type RunningApp, type TestDatabase } from '../../helpers/app-harness.js';
 import { Mosquitto } from '../../helpers/mosquitto.js';
-import type { DownloadRecord } from '../../../src/wis2/download/records.js';
+import type { DownloadRecord } from '../../../src/wis2-service/downloads/records.js';
 
 export const sha512 = (data: Buffer) => createHash('sha512').update(data).digest('base64');
 

@@ -5,7 +5,7 @@
  * mentions `bbox` and `exists`. The server URL is relative (`.`), so the document works both on WIS2_PORT directly and
  * behind a reverse-proxy prefix such as `/api`.
  */
-import { QUEUES } from './subscriptions/model.js';
+import { QUEUES } from '../../wis2-service/subscriptions/model.js';
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const response = (name: string) => ({ $ref: `#/components/responses/${name}` });

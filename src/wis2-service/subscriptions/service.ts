@@ -2,21 +2,21 @@
  * The subscription rules (spec wis2-downloader §2.3–§2.8): create, get, list grouped by topic, partial update, delete.
  * Topic validated (MQTT syntax always, WIS2 shape unless switched off) and immutable; `target` confined to the data
  * root (400 `Invalid target` on escape); filter validated strictly; credentials checked as the reference, plus their
- * optional scope (`hosts`, `allow_insecure_http`: ./credential-hosts.ts), sealed at rest and never returned or logged. Errors are {@link SubscriptionError}s carrying the status and the exact message.
+ * optional scope (`hosts`, `allow_insecure_http`: src/wis2/credential-hosts.ts), sealed at rest and never returned or logged. Errors are {@link SubscriptionError}s carrying the status and the exact message.
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../../logger.js';
-import { NO_TOPIC_PROVIDED, unquoteTopic, validateTopic } from '../topics.js';
-import { normaliseTarget } from '../save-path.js';
-import { isFalsyFilter, validateFilter } from '../filter/index.js';
+import { NO_TOPIC_PROVIDED, unquoteTopic, validateTopic } from '../../wis2/topics.js';
+import { normaliseTarget } from '../../wis2/save-path.js';
+import { isFalsyFilter, validateFilter } from '../../wis2/filter/index.js';
 import {
   DEFAULT_QUEUE, QUEUES, groupByTopic, toRecord,
   type CredentialsInput, type Queue, type StoredCredentials, type SubscriptionDocument, type SubscriptionListing, type SubscriptionRecord,
 } from './model.js';
-import { checkCredentialScope } from './credential-hosts.js';
+import { checkCredentialScope } from '../../wis2/credential-hosts.js';
 import { open, seal } from './secrets.js';
 import { StoreUnavailableError, type SubscriptionStore } from './store.js';
-import type { RoutedSubscription } from '../pipeline/notification-router.js';
+import type { RoutedSubscription } from '../../wis2/pipeline/notification-router.js';
 
 /** The reference's messages (§2.4); the backend named is ours, MongoDB, where the reference said Redis. */
 export const MESSAGES = {

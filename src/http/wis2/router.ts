@@ -6,12 +6,12 @@
  * reference, unknown routes, wrong methods and unexpected errors are JSON too.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { changesState, pathDecodes, refusedOrigin } from '../../http/server.js';
+import { changesState, pathDecodes, refusedOrigin } from '../server.js';
 import type { Logger } from '../../logger.js';
-import { SubscriptionError, type SubscriptionService } from './service.js';
-import { Wis2Metrics } from '../metrics.js';
-import { WIS2_OPENAPI } from '../openapi.js';
-import { isSwaggerPath, serveSwagger } from '../swagger-ui.js';
+import { SubscriptionError, type SubscriptionService } from '../../wis2-service/subscriptions/service.js';
+import { Wis2Metrics } from '../../wis2-service/metrics.js';
+import { WIS2_OPENAPI } from './openapi.js';
+import { isSwaggerPath, serveSwagger } from './swagger-ui.js';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 

@@ -9,17 +9,17 @@ import { link, mkdir, realpath, rename, stat, unlink } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
 import type { Db } from 'mongodb';
 import type { Logger } from '../../logger.js';
-import { evaluateFilter, notificationView } from '../filter/index.js';
-import { integrityOutcome, judgeIntegrity, resolveHashMethod, type HashMethodOptions } from '../integrity.js';
-import { detectMediaType, effectiveMediaType, type MediaTypeNaming } from '../media-type.js';
-import { outcomes, type DownloadOutcome, type VerificationFailureStatus } from '../outcomes.js';
-import type { DownloadRequest } from '../pipeline/download-request.js';
-import { commitMode, computeSavePath, isConfinedTo, tempFilePath, type FileNaming } from '../save-path.js';
-import { credentialScope, credentialsWithheld, NO_HOSTS } from '../subscriptions/credential-hosts.js';
+import { evaluateFilter, notificationView } from '../../wis2/filter/index.js';
+import { integrityOutcome, judgeIntegrity, resolveHashMethod, type HashMethodOptions } from '../../wis2/integrity.js';
+import { detectMediaType, effectiveMediaType, type MediaTypeNaming } from '../../wis2/media-type.js';
+import { outcomes, type DownloadOutcome, type VerificationFailureStatus } from '../../wis2/outcomes.js';
+import type { DownloadRequest } from '../../wis2/pipeline/download-request.js';
+import { commitMode, computeSavePath, isConfinedTo, tempFilePath, type FileNaming } from '../../wis2/save-path.js';
+import { credentialScope, credentialsWithheld, NO_HOSTS } from '../../wis2/credential-hosts.js';
 import type { CredentialsInput } from '../subscriptions/model.js';
-import type { GuardOptions } from './address-guard.js';
+import type { GuardOptions } from '../../wis2/download/address-guard.js';
 import { DedupStore, type DedupKeys, type DedupStoreOptions } from './dedup-store.js';
-import { cacheHost, fetchToFile, removeQuietly, type FetchOptions } from './fetcher.js';
+import { cacheHost, fetchToFile, removeQuietly, type FetchOptions } from '../../wis2/download/fetcher.js';
 import { DownloadRecords, type DownloadRecord } from './records.js';
 
 /** The job data: the pipeline's request (with the message parts post-pass rules can read). */
@@ -41,7 +41,7 @@ export interface DownloadContext {
   dataRoot: string;
   /**
    * Subscription credentials (SubscriptionService.credentialsFor); null/absent = no header. They are sent only to the
-   * hosts in their `hosts` list, and over plain http only with `allow_insecure_http: true` (../subscriptions/credential-hosts.ts).
+   * hosts in their `hosts` list, and over plain http only with `allow_insecure_http: true` (src/wis2/credential-hosts.ts).
    */
   credentialsFor?: (subscriptionId: string) => Promise<CredentialsInput | null>;
   /** Allow loopback/private/link-local targets (tests, closed networks). Default false. */

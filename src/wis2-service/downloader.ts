@@ -10,17 +10,18 @@ import type { Db } from 'mongodb';
 import type { AppConfig } from '../config.js';
 import type { EventBus } from '../infra/event-bus.js';
 import type { Logger } from '../logger.js';
-import { defineWis2DownloadJobs, type DownloadResult } from './download/index.js';
-import { removeExpiredWis2Data } from './download/maintenance.js';
-import { createBatchEnqueue } from './download/batch-enqueue.js';
-import { DownloadGate } from './download/gate.js';
-import { DOWNLOAD_QUEUES } from './pipeline/download-request.js';
-import { DownloadRecords, type DownloadRecord } from './download/records.js';
+import { defineWis2DownloadJobs } from '../wis2/download/job.js';
+import type { DownloadResult } from './downloads/handler.js';
+import { removeExpiredWis2Data } from './downloads/maintenance.js';
+import { createBatchEnqueue } from '../wis2/download/batch-enqueue.js';
+import { DownloadGate } from './downloads/gate.js';
+import { DOWNLOAD_QUEUES } from '../wis2/pipeline/download-request.js';
+import { DownloadRecords, type DownloadRecord } from './downloads/records.js';
 import type { NotificationCounts, Wis2Topics } from './events.js';
 import { MqttConnectionManager, type BrokerStatus } from './mqtt/connection-manager.js';
-import { createNotificationRouter, type NotificationRouter, type RouterEvent } from './pipeline/notification-router.js';
-import type { SkippedOutcome } from './outcomes.js';
-import { centreIdFromTopic } from './topics.js';
+import { createNotificationRouter, type NotificationRouter, type RouterEvent } from '../wis2/pipeline/notification-router.js';
+import type { SkippedOutcome } from '../wis2/outcomes.js';
+import { centreIdFromTopic } from '../wis2/topics.js';
 import type { SubscriptionService } from './subscriptions/service.js';
 
 export interface Wis2DownloaderDeps {
