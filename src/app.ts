@@ -162,7 +162,7 @@ export function buildApp(config: AppConfig, options: { quietLogs?: boolean } = {
         services.wis2Metrics = wis2Metrics;
         stopMetricsFeed = feedWis2Metrics(wis2Metrics, { bus: events, db: database.db, dataFolder: config.wis2.dataFolder, log });
         wis2Http = createHttpServer(
-          { rest: createWis2Router(wis2Subscriptions, log, wis2Metrics, { allowedOrigins: config.corsOrigins }) },
+          { rest: createWis2Router({ subscriptions: wis2Subscriptions, metrics: wis2Metrics, log }, { allowedOrigins: config.corsOrigins }) },
           { config, stats: new RequestStats(), log, onError: (error) => log.error({ err: error }, 'WIS2 request failed') },
         );
         wis2Port = await listenOn(wis2Http, config.wis2.port, config.host, 'WIS2_PORT');

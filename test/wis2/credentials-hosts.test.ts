@@ -198,7 +198,9 @@ describe('credentials at download time go only to listed hosts', () => {
 
   /** A subscription as the API stores it (normalised, sealed), and a download context that reads it back the app's way. */
   async function subscription(credentials: Record<string, unknown>): Promise<string> {
-    return (await service.create({ topic: TOPIC, target: 'restricted', credentials })).id;
+    const created = await service.create({ topic: TOPIC, target: 'restricted', credentials });
+    assert.ok(created.ok, JSON.stringify(created));
+    return created.subscription.id;
   }
   const context = (extra: Partial<DownloadContext> = {}): DownloadContext => ({
     db,

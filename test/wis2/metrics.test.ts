@@ -160,7 +160,7 @@ describe('Wis2Metrics', () => {
     metrics.onScrape(() => {
       throw new Error('queue backend down');
     });
-    const handler = createWis2Router({} as SubscriptionService, undefined, metrics);
+    const handler = createWis2Router({ subscriptions: {} as SubscriptionService, metrics });
     const server: Server = createServer((req, res) => void handler(req, res));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {

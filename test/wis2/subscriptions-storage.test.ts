@@ -13,6 +13,7 @@ import { MongoClient } from 'mongodb';
 import { startTestApp, startTestDatabase, type RunningApp, type TestDatabase } from '../helpers/app-harness.ts';
 import { loadOrCreateKey, SecretKeyError, SubscriptionService, SubscriptionStore, SUBSCRIPTIONS_COLLECTION } from '../../src/wis2-service/subscriptions/index.ts';
 import { createWis2Router } from '../../src/http/wis2/router.ts';
+import { Wis2Metrics } from '../../src/wis2-service/metrics.ts';
 
 const TOPIC = 'cache/a/wis2/+/data/recommended/weather/surface-based-observations/#';
 
@@ -142,7 +143,7 @@ describe('WIS2 API with MongoDB unreachable', () => {
       key: await loadOrCreateKey(join(dir, 'secret.key')),
       validateTopics: true,
     });
-    server = http.createServer(createWis2Router(service));
+    server = http.createServer(createWis2Router({ subscriptions: service, metrics: new Wis2Metrics() }));
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
   });

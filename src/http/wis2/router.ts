@@ -1,40 +1,41 @@
 /**
- * The WIS2 subscription REST API (spec wis2-downloader §2) as a plain node:http handler, served on its own port:
- * GET/POST /subscriptions, GET/PUT/DELETE /subscriptions/{id}, GET /health, GET /metrics (../metrics.ts),
- * GET /openapi (../openapi.ts), and Swagger UI at GET / and GET /swagger (../swagger-ui.ts). Answers as the reference:
- * `{"error": "..."}` with the exact messages, 201 + `Location` on create, keys sorted as Flask sorts them. Unlike the
- * reference, unknown routes, wrong methods and unexpected errors are JSON too.
+ * The WIS2 subscription REST API (spec wis2-downloader §2) as a plain node:http handler, served on its own port: the
+ * routes of ./subscriptions.ts and ./monitoring.ts, GET /openapi (generated from those routes, ./openapi.ts), and
+ * Swagger UI at GET / and GET /swagger (./swagger-ui.ts). Answers as the reference: `{"error": "..."}` with the exact
+ * messages, keys sorted as Flask sorts them. Unlike the reference, unknown routes, wrong methods and unexpected
+ * errors are JSON too.
+ *
+ * To add an endpoint, add a route to one of the route lists (or a new list to WIS2_ROUTES): it is routed and
+ * documented at once.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { changesState, pathDecodes, refusedOrigin } from '../server.js';
-import type { Logger } from '../../logger.js';
-import { SubscriptionError, type SubscriptionService } from '../../wis2-service/subscriptions/service.js';
-import { Wis2Metrics } from '../../wis2-service/metrics.js';
-import { WIS2_OPENAPI } from './openapi.js';
+import { changesState, pathDecodes, refusedOrigin, type NodeHandler } from '../server.js';
+import { MONITORING_ROUTES } from './monitoring.js';
+import { jsonContent, openApiDocument } from './openapi.js';
+import { error, json, send, type Wis2Call, type Wis2Route, type Wis2Services } from './route.js';
+import { SUBSCRIPTION_ROUTES } from './subscriptions.js';
 import { isSwaggerPath, serveSwagger } from './swagger-ui.js';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
-type NodeHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+const OPENAPI_ROUTE: Wis2Route = {
+  method: 'GET',
+  path: '/openapi',
+  operationId: 'getOpenAPI',
+  summary: 'This OpenAPI document',
+  tags: ['Monitoring'],
+  head: true,
+  schemas: { responses: { 200: { description: 'OpenAPI 3.0.3 document', content: jsonContent({ type: 'object' }) } } },
+  handle: () => json(200, WIS2_OPENAPI),
+};
 
-/** JSON with object keys sorted at every level (Flask's `sort_keys`), so byte-for-byte comparisons hold. */
-export function sortedJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v) =>
-    v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, (v as Record<string, unknown>)[k]]))
-      : v,
-  );
-}
+/** Every documented route, in the document's order. */
+export const WIS2_ROUTES: readonly Wis2Route[] = [...SUBSCRIPTION_ROUTES, ...MONITORING_ROUTES, OPENAPI_ROUTE];
 
-function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = sortedJson(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
-  res.end(text);
-}
+export const WIS2_OPENAPI = openApiDocument(WIS2_ROUTES);
 
 class BodyTooLarge extends Error {}
 
-/** The JSON body when the content type is JSON; anything else, or invalid JSON, is `{}` (as the reference). */
 async function readJson(req: IncomingMessage): Promise<unknown> {
   const chunks: Buffer[] = [];
   let size = 0;
@@ -52,6 +53,24 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   }
 }
 
+/** The decoded parameters when `path` (as sent, not decoded) matches the route's pattern; else null. */
+function matchPath(pattern: string, path: string): Record<string, string> | null {
+  const want = pattern.split('/');
+  const got = path.split('/');
+  if (want.length !== got.length) return null;
+  const params: Record<string, string> = {};
+  for (const [i, part] of want.entries()) {
+    if (part.startsWith(':')) {
+      if (got[i] === '') return null;
+      params[part.slice(1)] = decodeURIComponent(got[i]); // pathDecodes checked it
+    } else if (part !== got[i]) return null;
+  }
+  return params;
+}
+
+const answers = (route: Wis2Route, method: string) => route.method === method || (method === 'HEAD' && route.head === true);
+const allowed = (routes: Wis2Route[]) => routes.flatMap((route) => (route.head ? [route.method, 'HEAD'] : [route.method])).join(', ');
+
 export interface Wis2RouterOptions {
   /**
    * Origins whose pages may change subscriptions (POST/PUT/DELETE) besides this port's own (GASFLUX_CORS_ORIGINS;
@@ -60,81 +79,37 @@ export interface Wis2RouterOptions {
   allowedOrigins?: readonly string[];
 }
 
-/** `metrics` is the app's (the download pipeline records into it); a private one when not given. */
-export function createWis2Router(
-  service: SubscriptionService,
-  log?: Logger,
-  metrics: Wis2Metrics = new Wis2Metrics(),
-  options: Wis2RouterOptions = {},
-): NodeHandler {
+export function createWis2Router(services: Wis2Services, options: Wis2RouterOptions = {}): NodeHandler {
+  const dispatch = async (req: IncomingMessage, res: ServerResponse, method: string, path: string): Promise<void> => {
+    if (!pathDecodes(req)) return send(res, error(400, 'Invalid percent-encoding in the request path'));
+    if (changesState(method)) {
+      const origin = refusedOrigin(req, options.allowedOrigins ?? []);
+      if (origin !== null) return send(res, error(403, `Requests that change subscriptions are not accepted from origin ${origin}`));
+    }
+    const onPath = WIS2_ROUTES.map((route) => ({ route, params: matchPath(route.path, path) })).filter((m) => m.params !== null);
+    if (onPath.length === 0) return serveOther(req, res, method, path);
+    const match = onPath.find(({ route }) => answers(route, method));
+    if (!match) return send(res, error(405, 'Method not allowed', { allow: allowed(onPath.map((m) => m.route)) }));
+    const call: Wis2Call = { services, req, params: match.params!, json: () => readJson(req) };
+    send(res, await match.route.handle(call));
+  };
+
   return async (req, res) => {
     const method = req.method ?? 'GET';
     const path = (req.url ?? '/').split('?')[0];
     try {
-      if (!pathDecodes(req)) return send(res, 400, { error: 'Invalid percent-encoding in the request path' });
-      if (changesState(method)) {
-        const origin = refusedOrigin(req, options.allowedOrigins ?? []);
-        if (origin !== null) return send(res, 403, { error: `Requests that change subscriptions are not accepted from origin ${origin}` });
-      }
-      if (path === '/metrics') {
-        if (method !== 'GET' && method !== 'HEAD') return methodNotAllowed(res, 'GET, HEAD');
-        return await sendMetrics(res, metrics, log);
-      }
-      if (path === '/openapi') {
-        if (method !== 'GET' && method !== 'HEAD') return methodNotAllowed(res, 'GET, HEAD');
-        return send(res, 200, WIS2_OPENAPI);
-      }
-      if (isSwaggerPath(path)) {
-        if (method !== 'GET' && method !== 'HEAD') return methodNotAllowed(res, 'GET, HEAD');
-        if (await serveSwagger(req, res, path)) return;
-        return send(res, 404, { error: 'Not found' });
-      }
-      if (path === '/health') {
-        if (method !== 'GET' && method !== 'HEAD') return methodNotAllowed(res, 'GET, HEAD');
-        return send(res, 200, { status: (await service.healthy()) ? 'healthy' : 'unhealthy' });
-      }
-      if (path === '/subscriptions') {
-        if (method === 'GET') return send(res, 200, await service.list());
-        if (method === 'POST') {
-          const record = await service.create(await readJson(req));
-          return send(res, 201, record, { location: `/subscriptions/${encodeURIComponent(record.id)}` });
-        }
-        return methodNotAllowed(res, 'GET, POST');
-      }
-      const match = /^\/subscriptions\/([^/]+)$/.exec(path);
-      if (match) {
-        const id = decodeURIComponent(match[1]); // pathDecodes checked it
-        if (method === 'GET') return send(res, 200, await service.get(id));
-        if (method === 'PUT') return send(res, 200, await service.update(id, await readJson(req)));
-        if (method === 'DELETE') return send(res, 200, await service.delete(id));
-        return methodNotAllowed(res, 'GET, PUT, DELETE');
-      }
-      return send(res, 404, { error: 'Not found' });
-    } catch (error) {
-      if (error instanceof SubscriptionError) return send(res, error.status, { error: error.message });
-      if (error instanceof BodyTooLarge) return send(res, 413, { error: `Request body larger than ${MAX_BODY_BYTES} bytes` }, { connection: 'close' });
-      log?.error({ err: error, method, path }, 'WIS2 API request failed');
-      return send(res, 500, { error: `Unexpected error: ${error instanceof Error ? error.message : String(error)}` });
+      await dispatch(req, res, method, path);
+    } catch (failure) {
+      if (failure instanceof BodyTooLarge) return send(res, error(413, `Request body larger than ${MAX_BODY_BYTES} bytes`, { connection: 'close' }));
+      services.log?.error({ err: failure, method, path }, 'WIS2 API request failed');
+      return send(res, error(500, `Unexpected error: ${failure instanceof Error ? failure.message : String(failure)}`));
     }
   };
 }
 
-/** Prometheus text, or as the reference a plain-text 500 `Error generating metrics`. */
-async function sendMetrics(res: ServerResponse, metrics: Wis2Metrics, log?: Logger): Promise<void> {
-  let text: string;
-  try {
-    text = await metrics.render();
-  } catch (error) {
-    log?.error({ err: error }, 'WIS2 metrics rendering failed');
-    const body = 'Error generating metrics';
-    res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body) });
-    res.end(body);
-    return;
-  }
-  res.writeHead(200, { 'content-type': metrics.contentType, 'content-length': Buffer.byteLength(text) });
-  res.end(text);
-}
-
-function methodNotAllowed(res: ServerResponse, allow: string): void {
-  send(res, 405, { error: 'Method not allowed' }, { allow });
+/** What no route takes: the Swagger UI pages and assets, else 404. */
+async function serveOther(req: IncomingMessage, res: ServerResponse, method: string, path: string): Promise<void> {
+  if (!isSwaggerPath(path)) return send(res, error(404, 'Not found'));
+  if (method !== 'GET' && method !== 'HEAD') return send(res, error(405, 'Method not allowed', { allow: 'GET, HEAD' }));
+  if (!(await serveSwagger(req, res, path))) send(res, error(404, 'Not found'));
 }

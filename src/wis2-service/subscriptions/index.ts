@@ -2,4 +2,9 @@
 export * from './model.js';
 export { loadOrCreateKey, SecretKeyError, type EncryptedBlob } from './secrets.js';
 export { SubscriptionStore, StoreUnavailableError, SUBSCRIPTIONS_COLLECTION } from './store.js';
-export { MESSAGES, SubscriptionError, SubscriptionService, type SubscriptionServiceOptions } from './service.js';
+export {
+  SubscriptionService,
+  type CreateSubscriptionResult, type DeleteSubscriptionResult, type GetSubscriptionResult, type ListSubscriptionsResult,
+  type SubscriptionRecordsResult, type SubscriptionServiceOptions, type UpdateSubscriptionResult,
+} from './service.js';
+export { refusalMessage, SUBSCRIPTION_MESSAGES, type RefusalReason, type SubscriptionRefusal } from './refusals.js';
