@@ -37,7 +37,8 @@ import { createBatchEnqueue } from '../src/wis2/download/batch-enqueue.ts';
 import { DownloadGate } from '../src/wis2-service/downloads/gate.ts';
 import { defineWis2DownloadJobs, enqueueDownload } from '../src/wis2/download/job.ts';
 import type { DownloadResult } from '../src/wis2-service/downloads/handler.ts';
-import { DOWNLOADS_COLLECTION } from '../src/wis2-service/downloads/records.ts';
+import { DedupStore } from '../src/wis2-service/downloads/dedup-store.ts';
+import { DOWNLOADS_COLLECTION, DownloadRecords } from '../src/wis2-service/downloads/records.ts';
 import { DOWNLOAD_QUEUES, type DownloadRequest } from '../src/wis2/pipeline/download-request.ts';
 import {
   createNotificationRouter, type NotificationRouter, type RouterEvent, type RouterMqttMessage,
@@ -203,6 +204,7 @@ async function e2eCase(feed: 'all-at-once' | 'paced' | 'per-file') {
     let wake: (() => void) | null = null;
     defineWis2DownloadJobs(agenda, {
       db: database.db,
+      stores: { dedup: new DedupStore(database.db), records: new DownloadRecords(database.db) },
       dataRoot,
       allowPrivateNetworks: true,
       // One download per job: as many jobs at once as downloads, as before batch jobs.

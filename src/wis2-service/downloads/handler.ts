@@ -7,7 +7,6 @@
 import { randomUUID } from 'node:crypto';
 import { link, mkdir, realpath, rename, stat, unlink } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
-import type { Db } from 'mongodb';
 import type { Logger } from '../../logger.js';
 import { evaluateFilter, notificationView } from '../../wis2/filter/index.js';
 import { integrityOutcome, judgeIntegrity, resolveHashMethod, type HashMethodOptions } from '../../wis2/integrity.js';
@@ -18,9 +17,10 @@ import { commitMode, computeSavePath, isConfinedTo, tempFilePath, type FileNamin
 import { credentialScope, credentialsWithheld, NO_HOSTS } from '../../wis2/credential-hosts.js';
 import type { CredentialsInput } from '../subscriptions/model.js';
 import type { GuardOptions } from '../../wis2/download/address-guard.js';
-import { DedupStore, type DedupKeys, type DedupStoreOptions } from './dedup-store.js';
+import { DedupStore, type DedupKeys } from './dedup-store.js';
 import { cacheHost, fetchToFile, removeQuietly, type FetchOptions } from '../../wis2/download/fetcher.js';
-import { DownloadRecords, type DownloadRecord } from './records.js';
+import type { DownloadRecord } from './records.js';
+import type { Wis2DownloadStores } from './stores.js';
 
 /** The job data: the pipeline's request (with the message parts post-pass rules can read). */
 export type DownloadJobData = DownloadRequest;
@@ -33,10 +33,8 @@ export interface DownloadResult {
 }
 
 export interface DownloadContext {
-  db: Db;
-  /** The process's stores, shared so concurrent downloads share their writes; built per download when absent. */
-  dedupStore?: DedupStore;
-  records?: DownloadRecords;
+  /** The process's stores (built once by the app), shared so concurrent downloads share their writes. */
+  stores: Pick<Wis2DownloadStores, 'dedup' | 'records'>;
   /** The WIS2 data root; files go to `<dataRoot>/<savePath>/YYYY/MM/DD/<file>`. */
   dataRoot: string;
   /**
@@ -49,7 +47,6 @@ export interface DownloadContext {
   /** Called once per job with its outcome and record (metrics, events). Errors are logged, not raised. */
   onOutcome?: (result: DownloadResult, request: DownloadJobData) => void | Promise<void>;
   log?: Pick<Logger, 'info' | 'warn' | 'error'>;
-  dedup?: DedupStoreOptions;
   /** Lock contention: retries and delay; defaults 10 × 10 s (§5.4). */
   lockRetries?: number;
   lockRetryDelayMs?: number;
@@ -146,8 +143,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export async function processDownload(request: DownloadJobData, context: DownloadContext, refused?: DownloadOutcome): Promise<DownloadResult> {
   const started = Date.now();
   const now = context.now?.() ?? new Date();
-  const dedup = context.dedupStore ?? new DedupStore(context.db, context.dedup);
-  const records = context.records ?? new DownloadRecords(context.db);
+  const { dedup, records } = context.stores;
   const keys: DedupKeys = {
     subscriptionId: request.subscriptionId,
     messageId: request.messageId || null,
