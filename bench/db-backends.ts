@@ -27,7 +27,7 @@ import { pathToFileURL } from 'node:url';
 import { MongoClient, type Db } from 'mongodb';
 import { ensureFerretdbBinary, startFerretdb } from '../src/infra/ferretdb.ts';
 import { projectPath } from '../src/project-root.ts';
-import { DownloadRecords, type DownloadRecord } from '../src/wis2/download/records.ts';
+import { DownloadRecords, type DownloadRecord } from '../src/wis2-service/downloads/records.ts';
 import { TaskStore } from '../src/domain/task-store.ts';
 import type { Task } from '../src/domain/task.ts';
 

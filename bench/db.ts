@@ -18,8 +18,8 @@ import autocannon from 'autocannon';
 import { MongoClient, type Db } from 'mongodb';
 import { startTestApp, type TestDatabase } from '../test/helpers/app-harness.ts';
 import { startFerretdb } from '../src/infra/ferretdb.ts';
-import { DedupStore } from '../src/wis2/download/dedup-store.ts';
-import { DownloadRecords, type DownloadRecord } from '../src/wis2/download/records.ts';
+import { DedupStore } from '../src/wis2-service/downloads/dedup-store.ts';
+import { DownloadRecords, type DownloadRecord } from '../src/wis2-service/downloads/records.ts';
 import { TaskStore } from '../src/domain/task-store.ts';
 import type { Task } from '../src/domain/task.ts';
 

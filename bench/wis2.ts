@@ -12,7 +12,7 @@
  *     default concurrency), timed from the first notification to the last SUCCESS record in wis2_downloads; every
  *     file is checked on disk. Then the same notifications again: the jobs must skip them all as PreviouslyProcessed.
  *     A wave that has not finished after BENCH_WIS2_DEADLINE_S (180 s) is reported as far as it got.
- *   - e2e-paced: the same fed as the app feeds it (src/wis2/downloader.ts): a DownloadGate of PACED_BACKLOG in front
+ *   - e2e-paced: the same fed as the app feeds it (src/wis2-service/downloader.ts): a DownloadGate of PACED_BACKLOG in front
  *     of the batching enqueue, which makes one batch job per queue of what arrives together.
  *   - e2e-per-file: as e2e-paced, but one job per download (maxBatch 1, a gate that lets each freed slot through at
  *     once, as many jobs at once as the queue's concurrency), as before batch jobs: the same run shows what batching
@@ -34,8 +34,11 @@ import { Agenda } from 'agenda';
 import { MongoBackend } from '@agendajs/mongo-backend';
 import { MongoClient, type CommandFailedEvent, type CommandStartedEvent, type CommandSucceededEvent, type Db } from 'mongodb';
 import { createBatchEnqueue } from '../src/wis2/download/batch-enqueue.ts';
-import { DownloadGate } from '../src/wis2/download/gate.ts';
-import { DOWNLOADS_COLLECTION, defineWis2DownloadJobs, enqueueDownload, type DownloadResult } from '../src/wis2/download/index.ts';
+import { DownloadGate } from '../src/wis2-service/downloads/gate.ts';
+import { defineWis2DownloadJobs, enqueueDownload } from '../src/wis2/download/job.ts';
+import type { DownloadResult } from '../src/wis2-service/downloads/handler.ts';
+import { DedupStore } from '../src/wis2-service/downloads/dedup-store.ts';
+import { DOWNLOADS_COLLECTION, DownloadRecords } from '../src/wis2-service/downloads/records.ts';
 import { DOWNLOAD_QUEUES, type DownloadRequest } from '../src/wis2/pipeline/download-request.ts';
 import {
   createNotificationRouter, type NotificationRouter, type RouterEvent, type RouterMqttMessage,
@@ -49,7 +52,7 @@ const ROUTER_NOTIFICATIONS = 5_000;
 const E2E_DOWNLOADS = Number(process.env.BENCH_WIS2_DOWNLOADS ?? 1_000);
 /** Each e2e wave stops waiting after this long and reports how far it got. */
 const E2E_DEADLINE_S = Number(process.env.BENCH_WIS2_DEADLINE_S ?? 180);
-/** e2e-paced: at most this many downloads queued or running at once (as src/wis2/downloader.ts: twice the queues' 40). */
+/** e2e-paced: at most this many downloads queued or running at once (as src/wis2-service/downloader.ts: twice the queues' 40). */
 const PACED_BACKLOG = 80;
 const MEMORY_NOTIFICATIONS = 100_000;
 const MEMORY_STEP = 10_000;
@@ -201,6 +204,7 @@ async function e2eCase(feed: 'all-at-once' | 'paced' | 'per-file') {
     let wake: (() => void) | null = null;
     defineWis2DownloadJobs(agenda, {
       db: database.db,
+      stores: { dedup: new DedupStore(database.db), records: new DownloadRecords(database.db) },
       dataRoot,
       allowPrivateNetworks: true,
       // One download per job: as many jobs at once as downloads, as before batch jobs.
@@ -226,7 +230,7 @@ async function e2eCase(feed: 'all-at-once' | 'paced' | 'per-file') {
     await agenda.start();
 
     const { counts, onEvent } = eventCounter();
-    // Paced, the queue is fed as src/wis2/downloader.ts feeds it: a DownloadGate of twice the queues' concurrency
+    // Paced, the queue is fed as src/wis2-service/downloader.ts feeds it: a DownloadGate of twice the queues' concurrency
     // (freed by each outcome) in front of the batching enqueue. Unpaced, one agenda.now() per notification, all at once.
     const gated = feed === 'per-file' ? new DownloadGate(PACED_BACKLOG, undefined, PACED_BACKLOG - 1) : new DownloadGate(PACED_BACKLOG);
     const batch = createBatchEnqueue(agenda, database.db, feed === 'per-file' ? { maxBatch: 1 } : {});

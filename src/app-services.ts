@@ -4,13 +4,13 @@ import type { Database } from './infra/mongo.js';
 import type { RequestStats } from './infra/request-stats.js';
 import type { TaskService } from './domain/task-service.js';
 import type { UploadService } from './domain/upload-service.js';
-import type { SubscriptionService } from './wis2/subscriptions/service.js';
-import type { Wis2Metrics } from './wis2/metrics.js';
+import type { SubscriptionService } from './wis2-service/subscriptions/service.js';
+import type { Wis2Metrics } from './wis2-service/metrics.js';
 import type { EventBus } from './infra/event-bus.js';
 import type { TaskTopics } from './domain/task-service.js';
-import type { Wis2Topics } from './wis2/events.js';
-import type { DownloadRecords } from './wis2/download/records.js';
-import type { Wis2Downloader } from './wis2/downloader.js';
+import type { Wis2Topics } from './wis2-service/events.js';
+import type { Wis2DownloadService } from './wis2-service/downloads/download-service.js';
+import type { Wis2Downloader } from './wis2-service/downloader.js';
 
 /** Everything the HTTP layers (REST and GraphQL) need, built once by buildApp. */
 export interface AppServices {
@@ -26,8 +26,8 @@ export interface AppServices {
   events: EventBus<TaskTopics & Wis2Topics>;
   /** The WIS2 subscriptions. */
   wis2Subscriptions: SubscriptionService;
-  /** The WIS2 download history (`wis2_downloads`); live outcomes are the bus topic `wis2Download`. */
-  wis2Downloads: DownloadRecords;
+  /** The WIS2 download outcomes: the history (`wis2_downloads`) and the live ones. */
+  wis2Downloads: Wis2DownloadService;
   /** The MQTT side and download jobs (roles worker and all). */
   wis2Downloader?: Wis2Downloader;
   /** The WIS2 downloader's Prometheus metrics, exposed at `GET /metrics` on WIS2_PORT (same roles). */

@@ -12,7 +12,7 @@ import { createMemoryEventBus, createMongoEventBus, type EventBus } from './infr
 import { RequestStats } from './infra/request-stats.js';
 import { TaskStore } from './domain/task-store.js';
 import { TaskService, type TaskTopics } from './domain/task-service.js';
-import type { Wis2Topics } from './wis2/events.js';
+import type { Wis2Topics } from './wis2-service/events.js';
 import { UploadService } from './domain/upload-service.js';
 import { createHttpServer, type HttpServer } from './http/server.js';
 import { createRestRouter } from './http/rest/router.js';
@@ -23,11 +23,16 @@ import { defineProcessFlight, flightBudgetOvercommit, RunningJobs } from '../job
 import { scheduleCleanup } from '../jobs/cleanup-expired-tasks.js';
 import type { AppServices } from './app-services.js';
 import { GASFLUX_API_VERSION } from './gasflux/version.js';
-import { createWis2Router, loadOrCreateKey, SubscriptionService, SubscriptionStore } from './wis2/subscriptions/index.js';
-import { Wis2Metrics } from './wis2/metrics.js';
-import { feedWis2Metrics } from './wis2/metrics-feed.js';
-import { Wis2Downloader } from './wis2/downloader.js';
-import { DownloadRecords } from './wis2/download/records.js';
+import { loadOrCreateKey, SubscriptionService, SubscriptionStore } from './wis2-service/subscriptions/index.js';
+import { createWis2Router } from './http/wis2/router.js';
+import { Wis2Metrics } from './wis2-service/metrics.js';
+import { feedWis2Metrics } from './wis2-service/metrics-feed.js';
+import { Wis2Downloader } from './wis2-service/downloader.js';
+import { DedupStore } from './wis2-service/downloads/dedup-store.js';
+import { DownloadHistory } from './wis2-service/downloads/history.js';
+import { DownloadRecords } from './wis2-service/downloads/records.js';
+import { Wis2DownloadService } from './wis2-service/downloads/download-service.js';
+import type { Wis2DownloadStores, Wis2MaintenanceStores } from './wis2-service/downloads/stores.js';
 import { DOWNLOAD_QUEUES } from './wis2/pipeline/download-request.js';
 
 /** Every topic of the app's event bus. */
@@ -114,11 +119,15 @@ export function buildApp(config: AppConfig, options: { quietLogs?: boolean } = {
         log,
         onChange: (change) => events.publish('wis2SubscriptionsChanged', change),
       });
-      const wis2Downloads = new DownloadRecords(database.db);
-      await wis2Downloads.ensureIndexes();
+      const wis2Stores: Wis2DownloadStores = {
+        dedup: new DedupStore(database.db),
+        records: new DownloadRecords(database.db),
+        history: new DownloadHistory(database.db),
+      };
+      await wis2Stores.records.ensureIndexes();
       services = {
         config, log, version: GASFLUX_API_VERSION, startedAt: new Date(), database, tasks, uploads, requestStats,
-        events, wis2Subscriptions, wis2Downloads,
+        events, wis2Subscriptions, wis2Downloads: new Wis2DownloadService(wis2Stores.history, events),
       };
 
       if (works) {
@@ -136,10 +145,14 @@ export function buildApp(config: AppConfig, options: { quietLogs?: boolean } = {
         const overcommit = flightBudgetOvercommit(config.threads, config.flightMemoryMb);
         if (overcommit) log.warn(overcommit);
         await scheduleCleanup(agenda, { tasks, intervalSeconds: config.taskCleanupInterval, maxAgeSeconds: config.maxTaskAge, log });
+        // The periodic removals read whole collections on FerretDB: a connection, and so stores, of their own.
+        const { maintenanceDb } = database;
+        const wis2Maintenance: Wis2MaintenanceStores = { db: maintenanceDb, dedup: new DedupStore(maintenanceDb), records: new DownloadRecords(maintenanceDb) };
         wis2Downloader = new Wis2Downloader({
           config: config.wis2,
           db: database.db,
-          maintenanceDb: database.maintenanceDb,
+          stores: wis2Stores,
+          maintenance: wis2Maintenance,
           agenda,
           subscriptions: wis2Subscriptions,
           bus: events,
@@ -161,7 +174,7 @@ export function buildApp(config: AppConfig, options: { quietLogs?: boolean } = {
         services.wis2Metrics = wis2Metrics;
         stopMetricsFeed = feedWis2Metrics(wis2Metrics, { bus: events, db: database.db, dataFolder: config.wis2.dataFolder, log });
         wis2Http = createHttpServer(
-          { rest: createWis2Router(wis2Subscriptions, log, wis2Metrics, { allowedOrigins: config.corsOrigins }) },
+          { rest: createWis2Router({ subscriptions: wis2Subscriptions, metrics: wis2Metrics, log }, { allowedOrigins: config.corsOrigins }) },
           { config, stats: new RequestStats(), log, onError: (error) => log.error({ err: error }, 'WIS2 request failed') },
         );
         wis2Port = await listenOn(wis2Http, config.wis2.port, config.host, 'WIS2_PORT');

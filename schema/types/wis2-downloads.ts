@@ -7,8 +7,8 @@ import { resolveCursorConnection } from '@pothos/plugin-relay';
 import { Repeater, SlidingBuffer } from 'graphql-yoga';
 import { builder, type GraphqlContext } from '../builder.js';
 import { MAX_PAGE_SIZE } from './task.js';
-import { DownloadHistory, decodeCursor, encodeCursor, type DownloadEntry, type DownloadHistoryQuery, type HistoryCursor } from '../../src/wis2/download/history.js';
-import type { Wis2DownloadEvent } from '../../src/wis2/events.js';
+import { decodeCursor, encodeCursor, type DownloadEntry, type DownloadHistoryQuery, type HistoryCursor } from '../../src/wis2-service/downloads/history.js';
+import type { Wis2DownloadEvent } from '../../src/wis2-service/events.js';
 
 /** A slow client keeps at most this many undelivered events; older ones are dropped. */
 const MAX_QUEUED = 256;
@@ -57,8 +57,6 @@ export const Wis2Download = builder.objectRef<Wis2DownloadEvent>('Wis2Download')
   }),
 });
 
-const history = (context: GraphqlContext) => new DownloadHistory(context.services.database.db);
-
 const badInput = (message: string) => new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
 
 function cursor(value: string | undefined, name: string): HistoryCursor | undefined {
@@ -93,7 +91,7 @@ builder.queryFields((t) => ({
         const connection = await resolveCursorConnection<Promise<DownloadEntry[]>>(
           { args, toCursor: (entry) => encodeCursor(entry), defaultSize: 20, maxSize: MAX_PAGE_SIZE },
           ({ before, after, limit, inverted }) =>
-            history(context).page(query, { before: cursor(before, 'before'), after: cursor(after, 'after'), limit, inverted }),
+            context.services.wis2Downloads.page(query, { before: cursor(before, 'before'), after: cursor(after, 'after'), limit, inverted }),
         );
         return { ...connection, query };
       },
@@ -103,7 +101,7 @@ builder.queryFields((t) => ({
       fields: (c) => ({
         totalCount: c.int({
           description: 'Outcomes matching the filter (whatever the page).',
-          resolve: (connection, _args, context) => history(context).count(connection.query),
+          resolve: (connection, _args, context) => context.services.wis2Downloads.count(connection.query),
         }),
       }),
     },
@@ -114,7 +112,7 @@ builder.queryFields((t) => ({
 /** Each outcome published on the bus from now on; a client going away (return()) detaches the listener. */
 function liveDownloads(context: GraphqlContext, accept: (event: Wis2DownloadEvent) => boolean): AsyncIterable<Wis2DownloadEvent> {
   return new Repeater<Wis2DownloadEvent>(async (push, stop) => {
-    const unsubscribe = context.services.events.subscribe('wis2Download', (event) => {
+    const unsubscribe = context.services.wis2Downloads.follow((event) => {
       if (accept(event)) void push(event);
     });
     await stop;

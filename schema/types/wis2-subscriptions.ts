@@ -1,13 +1,16 @@
 /**
  * WIS2 subscription: an MQTT topic bound to a save folder, a filter, optional credentials and a download queue
  * (REST on WIS2_PORT: /subscriptions and /subscriptions/{id}). The rules are SubscriptionService's; failures carry the
- * REST API's `error` text unchanged, so both APIs read the same.
+ * REST API's `error` text unchanged, so both APIs read the same; each operation's table gives a refusal its code.
  */
 import { GraphQLError } from 'graphql';
 import { builder } from '../builder.js';
 import { ErrorInterface, type Problem } from './errors.js';
-import { SubscriptionError } from '../../src/wis2/subscriptions/service.js';
-import type { Queue, SubscriptionRecord } from '../../src/wis2/subscriptions/model.js';
+import type { Queue, SubscriptionRecord } from '../../src/wis2-service/subscriptions/model.js';
+import { refusalMessage, sameForAllInput, type ReasonOf, type RefusalTable, type SubscriptionRefusal } from '../../src/wis2-service/subscriptions/refusals.js';
+import type {
+  CreateSubscriptionResult, DeleteSubscriptionResult, GetSubscriptionResult, SubscriptionRecordsResult, UpdateSubscriptionResult,
+} from '../../src/wis2-service/subscriptions/service.js';
 
 export const Wis2Queue = builder.enumType('Wis2Queue', {
   description: 'The download queue (REST: `high_priority`, `small_files`, `large_files`); each has its own workers.',
@@ -63,8 +66,6 @@ const Wis2ErrorCode = builder.enumType('Wis2ErrorCode', {
 
 type Wis2ErrorCodeValue = typeof Wis2ErrorCode.$inferType;
 
-const CODES: Record<SubscriptionError['status'], Wis2ErrorCodeValue> = { 400: 'INVALID_INPUT', 404: 'NOT_FOUND', 500: 'UNEXPECTED', 503: 'UNAVAILABLE' };
-
 type Wis2Problem = Problem<'Wis2SubscriptionError'> & { code: Wis2ErrorCodeValue };
 
 const Wis2SubscriptionError = builder.objectRef<Wis2Problem>('Wis2SubscriptionError').implement({
@@ -73,16 +74,32 @@ const Wis2SubscriptionError = builder.objectRef<Wis2Problem>('Wis2SubscriptionEr
   fields: (t) => ({ code: t.expose('code', { type: Wis2ErrorCode }) }),
 });
 
-/** A refusal as data; anything but a SubscriptionError is a bug and stays thrown. */
-function asProblem(error: unknown): Wis2Problem {
-  if (!(error instanceof SubscriptionError)) throw error;
-  return { __typename: 'Wis2SubscriptionError', code: CODES[error.status], message: { zh: error.message, en: error.message } };
+// Every refusal is a Wis2SubscriptionError; what tells them apart is the code, one table per operation.
+type Codes<Result> = RefusalTable<Result, Wis2ErrorCodeValue>;
+
+const INPUT_CODES = sameForAllInput<Wis2ErrorCodeValue>('INVALID_INPUT');
+const LIST_CODES: Codes<SubscriptionRecordsResult> = { unreachable: 'UNAVAILABLE', unexpected: 'UNEXPECTED' };
+/** A subscription that is not there is null, not an error. */
+const GET_CODES: Record<Exclude<ReasonOf<GetSubscriptionResult>, 'not_found'>, Wis2ErrorCodeValue> = { unreachable: 'UNAVAILABLE' };
+const CREATE_CODES: Codes<CreateSubscriptionResult> = { ...INPUT_CODES, not_created: 'UNAVAILABLE' };
+const UPDATE_CODES: Codes<UpdateSubscriptionResult> = {
+  ...INPUT_CODES,
+  not_found: 'NOT_FOUND',
+  unreachable: 'UNAVAILABLE',
+  topic_immutable: 'INVALID_INPUT',
+  not_updated: 'UNAVAILABLE',
+};
+const DELETE_CODES: Codes<DeleteSubscriptionResult> = { not_found: 'NOT_FOUND', not_deleted: 'UNAVAILABLE' };
+
+/** A mutation's refusal as data. */
+function asProblem<R extends SubscriptionRefusal>(refusal: R, codes: Record<R['reason'], Wis2ErrorCodeValue>): Wis2Problem {
+  const text = refusalMessage(refusal);
+  return { __typename: 'Wis2SubscriptionError', code: codes[refusal.reason as R['reason']], message: { zh: text, en: text } };
 }
 
 /** For queries, which have no error union: the same code and text as a GraphQL error. */
-function asGraphqlError(error: unknown): never {
-  if (!(error instanceof SubscriptionError)) throw error;
-  throw new GraphQLError(error.message, { extensions: { code: CODES[error.status] } });
+function asGraphqlError<R extends SubscriptionRefusal>(refusal: R, codes: Record<R['reason'], Wis2ErrorCodeValue>): never {
+  throw new GraphQLError(refusalMessage(refusal), { extensions: { code: codes[refusal.reason as R['reason']] } });
 }
 
 // ---- queries ----
@@ -91,7 +108,10 @@ builder.queryFields((t) => ({
   wis2Subscriptions: t.field({
     type: [Wis2Subscription],
     description: 'Every subscription, oldest first (REST: GET /subscriptions, which groups the same records by topic).',
-    resolve: (_root, _args, context) => context.services.wis2Subscriptions.records().catch(asGraphqlError),
+    resolve: async (_root, _args, context) => {
+      const result = await context.services.wis2Subscriptions.records();
+      return result.ok ? result.subscriptions : asGraphqlError(result, LIST_CODES);
+    },
   }),
   wis2Subscription: t.field({
     type: Wis2Subscription,
@@ -99,12 +119,9 @@ builder.queryFields((t) => ({
     description: 'One subscription (REST: GET /subscriptions/{id}); null when there is none.',
     args: { id: t.arg.id({ required: true }) },
     resolve: async (_root, { id }, context) => {
-      try {
-        return await context.services.wis2Subscriptions.get(id);
-      } catch (error) {
-        if (error instanceof SubscriptionError && error.status === 404) return null;
-        return asGraphqlError(error);
-      }
+      const result = await context.services.wis2Subscriptions.get(id);
+      if (result.ok) return result.subscription;
+      return result.reason === 'not_found' ? null : asGraphqlError(result, GET_CODES);
     },
   }),
 }));
@@ -203,25 +220,27 @@ builder.mutationFields((t) => ({
     type: CreateWis2SubscriptionResult,
     description: 'Subscribes to a WIS2 topic (REST: POST /subscriptions).',
     args: { input: t.arg({ type: CreateWis2SubscriptionInput, required: true }) },
-    resolve: (_root, { input }, context) =>
-      context.services.wis2Subscriptions
-        .create(restBody(input))
-        .then((subscription) => ({ __typename: 'CreateWis2SubscriptionSuccess', subscription }), asProblem),
+    resolve: async (_root, { input }, context) => {
+      const result = await context.services.wis2Subscriptions.create(restBody(input));
+      return result.ok ? { __typename: 'CreateWis2SubscriptionSuccess', subscription: result.subscription } : asProblem(result, CREATE_CODES);
+    },
   }),
   updateWis2Subscription: t.field({
     type: UpdateWis2SubscriptionResult,
     description: 'Changes target, filter, credentials or queue (REST: PUT /subscriptions/{id}).',
     args: { id: t.arg.id({ required: true }), input: t.arg({ type: UpdateWis2SubscriptionInput, required: true }) },
-    resolve: (_root, { id, input }, context) =>
-      context.services.wis2Subscriptions
-        .update(id, restBody(input))
-        .then((subscription) => ({ __typename: 'UpdateWis2SubscriptionSuccess', subscription }), asProblem),
+    resolve: async (_root, { id, input }, context) => {
+      const result = await context.services.wis2Subscriptions.update(id, restBody(input));
+      return result.ok ? { __typename: 'UpdateWis2SubscriptionSuccess', subscription: result.subscription } : asProblem(result, UPDATE_CODES);
+    },
   }),
   deleteWis2Subscription: t.field({
     type: DeleteWis2SubscriptionResult,
     description: 'Unsubscribes and forgets the subscription (REST: DELETE /subscriptions/{id}).',
     args: { id: t.arg.id({ required: true }) },
-    resolve: (_root, { id }, context) =>
-      context.services.wis2Subscriptions.delete(id).then(() => ({ __typename: 'DeleteWis2SubscriptionSuccess' as const, id }), asProblem),
+    resolve: async (_root, { id }, context) => {
+      const result = await context.services.wis2Subscriptions.delete(id);
+      return result.ok ? { __typename: 'DeleteWis2SubscriptionSuccess' as const, id } : asProblem(result, DELETE_CODES);
+    },
   }),
 }));

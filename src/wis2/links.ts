@@ -1,7 +1,7 @@
 /**
  * Choosing the link to download from a notification (spec §5.2) and the cache host it names (§5.3).
  */
-import type { WnmLink } from './notification.js';
+import type { WnmLink } from './wnm-link.js';
 import { outcomes, type SkippedOutcome } from './outcomes.js';
 
 export type RelationKind = 'canonical' | 'update' | 'deletion' | 'other';

@@ -17,6 +17,7 @@
 import { gunzipSync } from 'node:zlib';
 import { z } from 'zod';
 import { relationKind } from './links.js';
+import type { WnmLink } from './wnm-link.js';
 
 export const WNM_CORE_CONFORMANCE = 'http://wis.wmo.int/spec/wnm/1/conf/core';
 export const WNM_MAX_MESSAGE_BYTES = 8192;
@@ -193,16 +194,7 @@ export type WnmGeometry = z.infer<typeof wnmGeometrySchema>;
 // ---------------------------------------------------------------------------------------------
 // Normalised view the pipeline works with (same shape in both modes)
 
-export interface WnmLink {
-  href: string;
-  rel: string;
-  type?: string;
-  length?: number;
-  title?: string;
-  hreflang?: string;
-  security?: Record<string, unknown>;
-  [extra: string]: unknown;
-}
+export type { WnmLink } from './wnm-link.js';
 
 export interface Notification {
   /** `id` (the standard says UUID; lenient mode keeps any string). Null when absent. */

@@ -15,7 +15,8 @@ import { fileURLToPath } from 'node:url';
 import { useTestApp } from '../helpers/app-harness.ts';
 import { syntheticFlight } from '../helpers/synthetic-flight.ts';
 import { tableToWorkbookBuffer } from '../helpers/table-files.ts';
-import type { Wis2DownloadEvent } from '../../src/wis2/events.ts';
+import type { Wis2DownloadEvent } from '../../src/wis2-service/events.ts';
+import { DownloadRecords } from '../../src/wis2-service/downloads/records.ts';
 
 const bin = fileURLToPath(new URL('../../bin/gasflux-client.js', import.meta.url));
 const TOPIC = 'cache/a/wis2/+/data/core/weather/surface-based-observations/#';
@@ -293,7 +294,7 @@ describe('gasflux-client against the running service', () => {
     test('downloads lists recorded outcomes, newest first', async () => {
       const sub = randomUUID();
       const { id: _id, ...record } = outcome(sub, 'recorded-1');
-      await running().app.services().wis2Downloads.insert({ ...record, status: 'FAILED', errorClass: 'HTTPError', reason: '404 Not Found', path: null });
+      await new DownloadRecords(running().app.services().database.db).insert({ ...record, status: 'FAILED', errorClass: 'HTTPError', reason: '404 Not Found', path: null });
       const run = await cli('downloads', '--subscription', sub);
       assert.equal(run.code, 0, run.stderr);
       assert.match(run.stdout, new RegExp(`^\\S+ FAILED  sub=${sub} msg=recorded-1 https://cache\\.example\\.org/recorded-1\\.bufr HTTPError: 404 Not Found$`, 'm'));

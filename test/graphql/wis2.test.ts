@@ -13,7 +13,7 @@ import {
   Wis2DownloadsQuery, Wis2SubscriptionQuery, Wis2SubscriptionsQuery,
 } from '../../client/operations/wis2.ts';
 import type { CreateWis2SubscriptionInput, UpdateWis2SubscriptionInput, Wis2DownloadsQueryVariables, Wis2Queue } from '../../client/generated/graphql.ts';
-import type { DownloadRecord } from '../../src/wis2/download/records.ts';
+import { DownloadRecords, type DownloadRecord } from '../../src/wis2-service/downloads/records.ts';
 
 const TOPIC = 'cache/a/wis2/+/data/core/weather/surface-based-observations/#';
 const BUFR_ONLY = {
@@ -255,7 +255,8 @@ describe('WIS2 over GraphQL', () => {
     const page = async (variables: Wis2DownloadsQueryVariables) => (await expectData(gql(), Wis2DownloadsQuery, variables)).wis2Downloads;
 
     test('records inserted out of order (two at the same instant)', async () => {
-      const { wis2Downloads } = running().app.services();
+      // As a worker records them.
+      const records = new DownloadRecords(running().app.services().database.db);
       const plan: [string, number, DownloadRecord['status']][] = [
         [A, 3, 'SUCCESS'], [B, 1, 'FAILED'], [A, 0, 'SKIPPED'], [A, 5, 'FAILED'], [B, 4, 'SUCCESS'],
         [A, 2, 'SUCCESS'], [A, 2, 'SKIPPED'], [B, 6, 'SKIPPED'], [A, 7, 'SUCCESS'],
@@ -263,7 +264,7 @@ describe('WIS2 over GraphQL', () => {
       inserted = [];
       for (const [n, [sub, minutes, status]] of plan.entries()) {
         const doc = record(sub, minutes, status, n);
-        inserted.push({ ...doc, id: await wis2Downloads.insert(doc) });
+        inserted.push({ ...doc, id: await records.insert(doc) });
       }
       assert.equal(inserted.length, 9);
     });
@@ -339,7 +340,7 @@ describe('WIS2 over GraphQL', () => {
     test('a cursor stays put when newer records arrive', async () => {
       const first = await page({ first: 3 });
       const extra = record(A, 60, 'SUCCESS', 99);
-      const extraId = await running().app.services().wis2Downloads.insert(extra);
+      const extraId = await new DownloadRecords(running().app.services().database.db).insert(extra);
       const next = await page({ first: 3, after: first.pageInfo.endCursor });
       assert.deepEqual(next.edges.map((e) => e.node.id), newestFirst(inserted).slice(3, 6).map((r) => r.id));
       assert.equal((await page({ first: 1 })).edges[0]!.node.id, extraId);

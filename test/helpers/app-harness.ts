@@ -45,14 +45,48 @@ export interface RunningApp {
   wis2Url: string;
   dir: string;
   stop(): Promise<void>;
+  /**
+   * Stops the app, runs `meanwhile` (what happens while it is down), and starts it again on the same folder, database
+   * and settings; this object then describes the new run (its ports are new).
+   */
+  restart(meanwhile?: () => Promise<void>): Promise<void>;
+}
+
+export interface TestAppOptions {
+  env?: Record<string, string>;
+  role?: Role;
+  dir?: string;
+  dbName?: string;
 }
 
 /** The service on a free port against `database`, in its own folder and database name unless given. */
-export async function startTestApp(
+export async function startTestApp(database: TestDatabase, options: TestAppOptions = {}): Promise<RunningApp> {
+  const settings = {
+    ...options,
+    dir: options.dir ?? mkdtempSync(join(tmpdir(), 'gasflux-app-')),
+    dbName: options.dbName ?? `t${randomUUID().replace(/-/g, '').slice(0, 20)}`,
+  };
+  let stopping: Promise<void> | null = null;
+  const running: RunningApp = {
+    ...(await launchTestApp(database, settings)),
+    dir: settings.dir,
+    // Once: a suite's after hook may stop an app its test already stopped.
+    stop: () => (stopping ??= running.app.stop()),
+    async restart(meanwhile) {
+      await running.stop();
+      await meanwhile?.();
+      Object.assign(running, await launchTestApp(database, settings));
+      stopping = null;
+    },
+  };
+  return running;
+}
+
+async function launchTestApp(
   database: TestDatabase,
-  options: { env?: Record<string, string>; role?: Role; dir?: string; dbName?: string } = {},
-): Promise<RunningApp> {
-  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'gasflux-app-'));
+  options: TestAppOptions & { dir: string; dbName: string },
+): Promise<Pick<RunningApp, 'app' | 'config' | 'port' | 'url' | 'wis2Port' | 'wis2Url'>> {
+  const { dir } = options;
   const config = loadConfig(
     {
       GASFLUX_HOST: '127.0.0.1',
@@ -62,7 +96,7 @@ export async function startTestApp(
       GASFLUX_LOG_FILE: join(dir, 'logs', 'gasflux_api.log'),
       GASFLUX_LOG_LEVEL: 'WARNING',
       MONGODB_URI: database.uri,
-      MONGODB_DB: options.dbName ?? `t${randomUUID().replace(/-/g, '').slice(0, 20)}`,
+      MONGODB_DB: options.dbName,
       // Agenda keeps a lock-check timer of half the lock lifetime alive after the last job; keep test exits quick.
       GASFLUX_JOB_LOCK_LIFETIME: '6',
       WIS2_PORT: '0',
@@ -85,8 +119,6 @@ export async function startTestApp(
     url: `http://127.0.0.1:${port}`,
     wis2Port: wis2Port ?? 0,
     wis2Url: wis2Port ? `http://127.0.0.1:${wis2Port}` : '',
-    dir,
-    stop: () => app.stop(),
   };
 }
 
@@ -178,7 +210,7 @@ export function useTestDatabase(): () => TestDatabase {
  * Registers before/after hooks that start a database and the app for the enclosing suite, and stop both.
  * Returns a getter, valid inside tests.
  */
-export function useTestApp(options: Parameters<typeof startTestApp>[1] = {}): () => RunningApp {
+export function useTestApp(options: TestAppOptions = {}): () => RunningApp {
   let database: TestDatabase | undefined;
   let running: RunningApp | undefined;
   before(async () => {

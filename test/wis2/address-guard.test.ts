@@ -7,11 +7,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fetchToFile, guardUrl, isPrivateAddress } from '../../src/wis2/download/index.ts';
+import { useFileServer } from '../helpers/file-server.ts';
 
 /** [address as DNS or a URL gives it, refused?, why] */
 const TABLE: Array<[string, boolean, string]> = [
@@ -144,25 +143,18 @@ describe('address classification: IPv6 forms that embed an IPv4 address', () => 
 });
 
 describe('the fetcher refuses embedding forms before any connection', () => {
-  let server: Server;
-  let port = 0;
-  let connections = 0;
+  // Dual-stack on every interface: ::ffff:127.0.0.1 and ::1 reach it; a guard gap would show as a connection.
+  const files = useFileServer({ host: '::' });
+  let port = '';
   let dir: string;
 
-  before(async () => {
+  before(() => {
     dir = mkdtempSync(join(tmpdir(), 'wis2-guard-'));
-    // Dual-stack on every interface: ::ffff:127.0.0.1 and ::1 reach it; a guard gap would show as a connection.
-    server = createServer((_req, res) => void res.writeHead(200).end('BUFR secret 7777'));
-    server.on('connection', () => void (connections += 1));
-    await new Promise<void>((resolve) => server.listen(0, '::', resolve));
-    port = (server.address() as AddressInfo).port;
+    files.fallback = () => ({ body: Buffer.from('BUFR secret 7777') });
+    port = new URL(files.base).port;
   });
 
-  after(async () => {
-    server?.closeAllConnections();
-    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-    rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
 
   test('IPv4-compatible, IPv4-translated, NAT64, 6to4 and Teredo hosts end SKIPPED UnsupportedDownloadURL with no attempt', async () => {
     const hosts = ['[::127.0.0.1]', '[::7f00:1]', '[::ffff:0:7f00:1]', '[64:ff9b::7f00:1]', '[2002:7f00:1::1]', '[2001:0::7f00:1]', '[64:ff9b:1::7f00:1]', '[::ffff:7f00:1]'];
@@ -185,10 +177,10 @@ describe('the fetcher refuses embedding forms before any connection', () => {
       assert.match(result.outcome.reason, /is a private, loopback or link-local address/, href);
       assert.deepEqual(attempts, [], `${href}: no connection attempt`);
     }
-    assert.equal(connections, 0, 'the server never saw a connection');
+    assert.equal(files.connections, 0, 'the server never saw a connection');
     // The server is reachable: allowing private networks fetches from the mapped loopback form.
     const allowed = await fetchToFile({ url: `http://[::ffff:7f00:1]:${port}/x.bufr4`, tempPath: join(dir, 'y.tmp'), hashMethod: 'sha512', allowPrivateNetworks: true });
     assert.equal(allowed.ok, true);
-    assert.equal(connections, 1);
+    assert.equal(files.connections, 1);
   });
 });

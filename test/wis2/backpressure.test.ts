@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import mqtt from 'mqtt';
 import { Mosquitto, needsMosquitto } from '../helpers/mosquitto.js';
-import { MqttConnectionManager } from '../../src/wis2/mqtt/connection-manager.js';
-import { DownloadGate } from '../../src/wis2/download/gate.js';
+import { MqttConnectionManager } from '../../src/wis2-service/mqtt/connection-manager.js';
+import { DownloadGate } from '../../src/wis2-service/downloads/gate.js';
 
 describe('MQTT backpressure', { skip: needsMosquitto() }, () => {
   let broker: Mosquitto;

@@ -4,40 +4,41 @@
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MongoClient, type CommandStartedEvent, type Db, type Document } from 'mongodb';
 import { Agenda } from 'agenda';
 import { MongoBackend } from '@agendajs/mongo-backend';
-import { startTestDatabase, type TestDatabase } from '../helpers/app-harness.ts';
+import { useTestApp } from '../helpers/app-harness.ts';
+import { useFileServer } from '../helpers/file-server.ts';
+import { DedupStore } from '../../src/wis2-service/downloads/dedup-store.ts';
+import { DownloadRecords } from '../../src/wis2-service/downloads/records.ts';
 import { createBatchEnqueue } from '../../src/wis2/download/batch-enqueue.ts';
-import { defineWis2DownloadJobs, enqueueDownload, type DownloadJobData, type DownloadResult } from '../../src/wis2/download/index.ts';
+import { defineWis2DownloadJobs, enqueueDownload } from '../../src/wis2/download/job.ts';
+import type { DownloadContext, DownloadJobData, DownloadResult } from '../../src/wis2-service/downloads/handler.ts';
 
 const DAY = new Date('2026-03-05T12:00:00Z');
 const body = (name: string) => Buffer.concat([Buffer.from('BUFR'), Buffer.from(name.padEnd(200, '.')), Buffer.from('7777')]);
 const sha512 = (data: Buffer) => createHash('sha512').update(data).digest('base64');
 
 describe('batched enqueue of WIS2 downloads', () => {
-  let database: TestDatabase;
+  // An API process: its database and folders, and no download jobs of its own to take these tests' jobs.
+  const running = useTestApp({ role: 'api' });
+  const files = useFileServer();
   let client: MongoClient;
   let db: Db;
-  let server: Server;
+  let stores: DownloadContext['stores'];
   let base: string;
   let dataRoot: string;
   const inserts: Array<{ collection: string; documents: number }> = [];
-  const fetched: string[] = [];
+  /** The paths the file server was asked for. */
+  const fetched = () => files.requests.map((r) => r.path);
   /** The indexes written to batch jobs' `data.done`. */
   const doneMarks: number[] = [];
-  let inFlight = 0;
-  let mostInFlight = 0;
 
   before(async () => {
-    database = await startTestDatabase();
-    // One pooled connection, as the app uses with FerretDB.
-    client = new MongoClient(database.uri, { maxPoolSize: 1, monitorCommands: true });
+    // One pooled connection, as the app uses with FerretDB, on the app's database: the tests count its commands.
+    client = new MongoClient(running().config.mongodbUri!, { maxPoolSize: 1, monitorCommands: true });
     client.on('commandStarted', (event: CommandStartedEvent) => {
       if (event.commandName === 'insert') inserts.push({ collection: event.command.insert, documents: event.command.documents.length });
       if (event.commandName === 'update' && event.command.update === 'agendaJobs') {
@@ -45,46 +46,28 @@ describe('batched enqueue of WIS2 downloads', () => {
       }
     });
     await client.connect();
-    db = client.db(`wis2_batch_${process.pid}_${Date.now()}`);
-    dataRoot = mkdtempSync(join(tmpdir(), 'wis2-batch-'));
-    server = createServer((req, res) => {
-      const url = req.url ?? '/';
-      fetched.push(url);
-      if (!url.startsWith('/slow/')) return void res.writeHead(200).end(body(url));
-      inFlight += 1;
-      mostInFlight = Math.max(mostInFlight, inFlight);
-      setTimeout(() => {
-        inFlight -= 1;
-        res.writeHead(200).end(body(url));
-      }, 150);
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    db = client.db(running().config.mongodbDb);
+    stores = { dedup: new DedupStore(db), records: new DownloadRecords(db) };
+    dataRoot = running().config.wis2.dataFolder;
+    base = files.base;
+    files.fallback = (path) => ({ body: body(path), ...(path.startsWith('/slow/') ? { delayMs: 150 } : {}) });
   });
 
-  after(async () => {
-    server?.closeAllConnections();
-    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-    await db?.dropDatabase().catch(() => undefined);
-    await client?.close();
-    await database?.stop();
-    rmSync(dataRoot, { recursive: true, force: true });
-  });
+  after(() => client?.close());
 
   beforeEach(async () => {
     await db.collection('agendaJobs').deleteMany({});
     await db.collection('wis2_download_batches').deleteMany({});
     inserts.length = 0;
-    fetched.length = 0;
     doneMarks.length = 0;
-    mostInFlight = 0;
+    files.forget();
   });
 
   /** Runs `work` with the download jobs defined and started, stopping the agenda after. */
   async function withWorkers(seen: DownloadResult[], work: (agenda: Agenda) => Promise<void>, extra: { maxAttempts?: number } = {}) {
     const agenda = new Agenda({ backend: new MongoBackend({ mongo: db }), processEvery: 100 });
     // A short lock lifetime: Agenda keeps a lock-check timer of half of it alive after each job.
-    defineWis2DownloadJobs(agenda, { db, dataRoot, allowPrivateNetworks: true, now: () => DAY, lockLifetimeMs: 4000, ...extra, onOutcome: (result) => void seen.push(result) });
+    defineWis2DownloadJobs(agenda, { db, stores, dataRoot, allowPrivateNetworks: true, now: () => DAY, lockLifetimeMs: 4000, ...extra, onOutcome: (result) => void seen.push(result) });
     await agenda.start();
     try {
       await work(agenda);
@@ -197,6 +180,7 @@ describe('batched enqueue of WIS2 downloads', () => {
     // A short lock lifetime: Agenda keeps a lock-check timer of half of it alive after each job.
     defineWis2DownloadJobs(agenda, {
       db,
+      stores,
       dataRoot,
       allowPrivateNetworks: true,
       now: () => DAY,
@@ -243,7 +227,7 @@ describe('batched enqueue of WIS2 downloads', () => {
       await until(() => seen.length === requests.length);
     });
     assert.deepEqual(seen.map((s) => s.outcome.status), Array(30).fill('SUCCESS'));
-    assert.ok(mostInFlight <= 8, `at most 8 high_priority downloads at once, saw ${mostInFlight}`);
+    assert.ok(files.mostInFlight <= 8, `at most 8 high_priority downloads at once, saw ${files.mostInFlight}`);
     // Each finished download was marked done in its job, for a worker that would take the job over.
     assert.deepEqual(doneMarks.sort((a, b) => a - b), [...Array(10).keys(), ...Array(10).keys(), ...Array(10).keys()].sort((a, b) => a - b));
   });
@@ -257,7 +241,7 @@ describe('batched enqueue of WIS2 downloads', () => {
     await withWorkers(seen, async () => until(() => seen.length === 3));
     await new Promise((r) => setTimeout(r, 300));
     assert.deepEqual(seen.map((s) => s.record.messageId).sort(), requests.slice(2).map((r) => r.messageId).sort());
-    assert.deepEqual(fetched.sort(), requests.slice(2).map((r) => new URL(r.href).pathname).sort());
+    assert.deepEqual(fetched().sort(), requests.slice(2).map((r) => new URL(r.href).pathname).sort());
   });
 
   test('a batch started GASFLUX_MAX_ATTEMPTS times records its unfinished downloads FAILED TooManyAttempts, fetching nothing', async () => {
@@ -267,7 +251,7 @@ describe('batched enqueue of WIS2 downloads', () => {
     await db.collection('agendaJobs').updateOne({ _id: job }, { $set: { 'data.starts': 3, 'data.done': [3] } });
     await withWorkers(seen, async () => until(() => seen.length === 3), { maxAttempts: 3 });
     assert.deepEqual(seen.map((s) => [s.record.messageId, s.outcome.status, s.record.errorClass]).sort(), requests.slice(0, 3).map((r) => [r.messageId, 'FAILED', 'TooManyAttempts']).sort());
-    assert.deepEqual(fetched, []);
+    assert.deepEqual(fetched(), []);
   });
 
   /** Stores `requests` as one batch job, without running it; returns the job's id. */

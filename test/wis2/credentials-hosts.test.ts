@@ -5,22 +5,24 @@
  * carry them only to listed hosts. The list is shown (REST and GraphQL), validated with messages naming the field, and
  * stored; the secret still never comes back.
  */
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { MongoClient, type Db } from 'mongodb';
-import { startTestDatabase, useTestApp, type TestDatabase } from '../helpers/app-harness.ts';
-import { processDownload, type DownloadContext, type DownloadJobData } from '../../src/wis2/download/index.ts';
-import { SubscriptionService, SubscriptionStore, SUBSCRIPTIONS_COLLECTION } from '../../src/wis2/subscriptions/index.ts';
-import { credentialsWithheld, matchesCredentialHost } from '../../src/wis2/subscriptions/credential-hosts.ts';
+import { randomUUID } from 'node:crypto';
+import { useTestApp } from '../helpers/app-harness.ts';
+import { useFileServer } from '../helpers/file-server.ts';
+import { DedupStore } from '../../src/wis2-service/downloads/dedup-store.ts';
+import { processDownload, type DownloadContext, type DownloadJobData } from '../../src/wis2-service/downloads/handler.ts';
+import { DownloadRecords } from '../../src/wis2-service/downloads/records.ts';
+import { SUBSCRIPTIONS_COLLECTION, type SubscriptionService } from '../../src/wis2-service/subscriptions/index.ts';
+import { credentialsWithheld, matchesCredentialHost } from '../../src/wis2/credential-hosts.ts';
 import type { DownloadOutcome } from '../../src/wis2/outcomes.ts';
-import { FileServer, bufr, sha512 } from './helpers/wis2-e2e.ts';
+import { bufr, sha512 } from './helpers/wis2-e2e.ts';
 
 const TOPIC = 'cache/a/wis2/+/data/recommended/weather/surface-based-observations/#';
 const reason = (o: DownloadOutcome) => (o.status === 'SUCCESS' ? '' : o.reason);
+
+// One API process for the file: the REST and GraphQL checks, and the subscriptions the downloads read.
+const running = useTestApp({ role: 'api' });
 
 describe('credentials.hosts: which host names match', () => {
   test('exact names case-insensitively, a trailing dot ignored, *. for subdomains at any depth but not the name itself', () => {
@@ -55,7 +57,6 @@ describe('credentials.hosts: which host names match', () => {
 });
 
 describe('credentials.hosts in the REST and GraphQL APIs', () => {
-  const running = useTestApp({ role: 'api' });
   const call = async (method: string, path: string, body?: unknown) => {
     const res = await fetch(`${running().wis2Url}${path}`, {
       method,
@@ -165,32 +166,20 @@ describe('credentials.hosts in the REST and GraphQL APIs', () => {
 });
 
 describe('credentials at download time go only to listed hosts', () => {
-  let database: TestDatabase;
-  let client: MongoClient;
-  let db: Db;
-  let dataRoot: string;
-  let service: SubscriptionService;
-  const files = new FileServer();
+  const files = useFileServer();
   const warnings: Array<{ data: unknown; message: string }> = [];
+  let service: SubscriptionService;
+  let stores: DownloadContext['stores'];
+  let dataRoot: string;
   let port = '';
 
-  before(async () => {
-    database = await startTestDatabase();
-    client = new MongoClient(database.uri, { maxPoolSize: 1 });
-    await client.connect();
-    db = client.db(`wis2_cred_hosts_${process.pid}_${Date.now()}`);
-    dataRoot = mkdtempSync(join(tmpdir(), 'wis2-cred-'));
-    service = new SubscriptionService(new SubscriptionStore(db), { dataRoot, key: randomBytes(32), validateTopics: true });
-    await files.start();
+  before(() => {
+    const { app, config } = running();
+    const { db } = app.services().database;
+    service = app.services().wis2Subscriptions;
+    stores = { dedup: new DedupStore(db), records: new DownloadRecords(db) };
+    dataRoot = config.wis2.dataFolder;
     port = new URL(files.base).port;
-  });
-
-  after(async () => {
-    await files.stop();
-    await db?.dropDatabase().catch(() => undefined);
-    await client?.close();
-    await database?.stop();
-    rmSync(dataRoot, { recursive: true, force: true });
   });
 
   const BASIC = { type: 'basic', username: 'alice', password: 'pw-D0WNLOAD' };
@@ -198,10 +187,12 @@ describe('credentials at download time go only to listed hosts', () => {
 
   /** A subscription as the API stores it (normalised, sealed), and a download context that reads it back the app's way. */
   async function subscription(credentials: Record<string, unknown>): Promise<string> {
-    return (await service.create({ topic: TOPIC, target: 'restricted', credentials })).id;
+    const created = await service.create({ topic: TOPIC, target: 'restricted', credentials });
+    assert.ok(created.ok, JSON.stringify(created));
+    return created.subscription.id;
   }
   const context = (extra: Partial<DownloadContext> = {}): DownloadContext => ({
-    db,
+    stores,
     dataRoot,
     allowPrivateNetworks: true,
     credentialsFor: (id) => service.credentialsFor(id),
@@ -267,7 +258,7 @@ describe('credentials at download time go only to listed hosts', () => {
   test('credentials without hosts (as stored before the list existed) go nowhere; one warning per subscription', async () => {
     const id = await subscription(BASIC);
     // Exactly as an older version stored it: no hosts anywhere, in clear or sealed.
-    const doc = await db.collection(SUBSCRIPTIONS_COLLECTION).findOne({ _id: id as never });
+    const doc = await running().app.services().database.db.collection(SUBSCRIPTIONS_COLLECTION).findOne({ _id: id as never });
     assert.equal(doc?.credentials.hosts, undefined);
     warnings.length = 0;
     for (const seed of [4, 5]) {

@@ -1,26 +1,18 @@
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { MongoClient, ObjectId, type Db } from 'mongodb';
+import { ObjectId, type Db } from 'mongodb';
 import { Agenda } from 'agenda';
 import { MongoBackend } from '@agendajs/mongo-backend';
-import { startTestDatabase, type TestDatabase } from '../helpers/app-harness.ts';
-import {
-  DOWNLOADS_COLLECTION,
-  DedupStore,
-  defineWis2DownloadJobs,
-  enqueueDownload,
-  isPrivateAddress,
-  processDownload,
-  type DownloadContext,
-  type DownloadJobData,
-  type DownloadResult,
-} from '../../src/wis2/download/index.ts';
+import { useTestApp } from '../helpers/app-harness.ts';
+import { useFileServer } from '../helpers/file-server.ts';
+import { isPrivateAddress } from '../../src/wis2/download/index.ts';
+import { defineWis2DownloadJobs, enqueueDownload } from '../../src/wis2/download/job.ts';
+import { DedupStore } from '../../src/wis2-service/downloads/dedup-store.ts';
+import { processDownload, type DownloadContext, type DownloadJobData, type DownloadResult } from '../../src/wis2-service/downloads/handler.ts';
+import { DOWNLOADS_COLLECTION, DownloadRecords } from '../../src/wis2-service/downloads/records.ts';
 import type { DownloadOutcome } from '../../src/wis2/outcomes.ts';
 
 const BUFR = Buffer.concat([Buffer.from('BUFR'), Buffer.alloc(200, 7), Buffer.from('7777')]);
@@ -32,51 +24,37 @@ const errorClass = (o: DownloadOutcome) => (o.status === 'SUCCESS' ? null : o.er
 const reason = (o: DownloadOutcome) => (o.status === 'SUCCESS' ? '' : o.reason);
 
 describe('WIS2 download job against a local file server and FerretDB', () => {
-  let database: TestDatabase;
-  let client: MongoClient;
+  // An API process: its database and folders, and no download jobs of its own to take these tests' jobs.
+  const running = useTestApp({ role: 'api' });
+  const files = useFileServer();
   let db: Db;
-  let server: Server;
+  let stores: DownloadContext['stores'];
   let base: string;
   let dataRoot: string;
-  const hits = new Map<string, number>();
-  const authSeen: string[] = [];
   let current = BUFR;
   const outcomesSeen: DownloadResult[] = [];
+  const hits = files.hits;
+  /** The Authorization headers the server saw since it last forgot. */
+  const authSeen = () => files.requests.flatMap((r) => (r.authorization === null ? [] : [r.authorization]));
 
-  before(async () => {
-    database = await startTestDatabase();
-    client = new MongoClient(database.uri, { maxPoolSize: 1 });
-    await client.connect();
-    db = client.db(`wis2_download_${process.pid}_${Date.now()}`);
-    dataRoot = mkdtempSync(join(tmpdir(), 'wis2-dl-'));
-    server = createServer((req: IncomingMessage, res: ServerResponse) => {
-      const path = req.url ?? '/';
-      const n = (hits.get(path) ?? 0) + 1;
-      hits.set(path, n);
-      if (req.headers.authorization) authSeen.push(req.headers.authorization);
-      if (path.startsWith('/missing/')) return void res.writeHead(404).end('no');
-      if (path.startsWith('/slow/')) return void setTimeout(() => res.writeHead(200).end(current), 4_000);
-      if (path.startsWith('/flaky/') && n === 1) return void res.writeHead(503).end('busy');
-      if (path.startsWith('/json/')) return void res.writeHead(200).end(JSON_BODY);
-      if (path.startsWith('/redirect-private/')) return void res.writeHead(302, { location: 'http://10.0.0.1/r.bufr4' }).end();
-      if (path.startsWith('/redirect/')) return void res.writeHead(302, { location: `/files/${path.split('/').pop()}` }).end();
-      res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(current);
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  });
-
-  after(async () => {
-    server?.closeAllConnections();
-    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-    await db?.dropDatabase().catch(() => undefined);
-    await client?.close();
-    await database?.stop();
-    rmSync(dataRoot, { recursive: true, force: true });
+  before(() => {
+    db = running().app.services().database.db;
+    stores = { dedup: new DedupStore(db), records: new DownloadRecords(db) };
+    dataRoot = running().config.wis2.dataFolder;
+    base = files.base;
+    files.fallback = (path, hit) => {
+      if (path.startsWith('/slow/')) return { body: current, delayMs: 4_000 };
+      if (path.startsWith('/flaky/') && hit === 1) return { status: 503, body: Buffer.from('busy') };
+      if (path.startsWith('/json/')) return { body: JSON_BODY };
+      if (path.startsWith('/redirect-private/')) return { status: 302, headers: { location: 'http://10.0.0.1/r.bufr4' } };
+      if (path.startsWith('/redirect/')) return { status: 302, headers: { location: `/files/${path.split('/').pop()}` } };
+      if (path.startsWith('/missing/')) return undefined;
+      return { body: current };
+    };
   });
 
   const context = (extra: Partial<DownloadContext> = {}): DownloadContext => ({
-    db,
+    stores,
     dataRoot,
     allowPrivateNetworks: true,
     now: () => DAY,
@@ -221,17 +199,17 @@ describe('WIS2 download job against a local file server and FerretDB', () => {
   });
 
   test('credentials of the subscription are sent as an Authorization header to a host in their list', async () => {
-    authSeen.length = 0;
+    files.forget();
     const { outcome } = await processDownload(
       request('auth.bufr4'),
       context({ credentialsFor: async () => ({ type: 'bearer', token: 't0ken', hosts: ['127.0.0.1'], allow_insecure_http: true }) }),
     );
     assert.equal(outcome.status, 'SUCCESS');
-    assert.deepEqual(authSeen, ['Bearer t0ken']);
+    assert.deepEqual(authSeen(), ['Bearer t0ken']);
     // Without a host list (as stored before it existed) they go to no host; a public file still downloads.
     const unscoped = await processDownload(request('auth-unscoped.bufr4'), context({ credentialsFor: async () => ({ type: 'bearer', token: 't0ken' }) }));
     assert.equal(unscoped.outcome.status, 'SUCCESS');
-    assert.deepEqual(authSeen, ['Bearer t0ken']);
+    assert.deepEqual(authSeen(), ['Bearer t0ken']);
   });
 
   test('loopback and private addresses are refused unless allowPrivateNetworks; 10.0.0.1 without any connection', async () => {
@@ -291,7 +269,7 @@ describe('WIS2 download job against a local file server and FerretDB', () => {
     const agenda = new Agenda({ backend: new MongoBackend({ mongo: db }), processEvery: 100 });
     const seen: DownloadResult[] = [];
     // A short lock lifetime: Agenda keeps a lock-check timer of half of it alive after the job, delaying the test's exit.
-    defineWis2DownloadJobs(agenda, { ...context(), lockLifetimeMs: 4000, onOutcome: (result) => void seen.push(result) });
+    defineWis2DownloadJobs(agenda, { ...context(), db, lockLifetimeMs: 4000, onOutcome: (result) => void seen.push(result) });
     await agenda.start();
     try {
       const job = await enqueueDownload(agenda, request('queued.bufr4', { queue: 'high_priority' }));
@@ -308,7 +286,7 @@ describe('WIS2 download job against a local file server and FerretDB', () => {
   /** Runs `work` with an Agenda that has the download jobs defined (lock lifetime `lockLifetimeMs`), stopping it after. */
   async function withAgenda(lockLifetimeMs: number, seen: DownloadResult[], work: (agenda: Agenda) => Promise<void>, extra: Partial<DownloadContext> & { maxAttempts?: number } = {}) {
     const agenda = new Agenda({ backend: new MongoBackend({ mongo: db }), processEvery: 100 });
-    defineWis2DownloadJobs(agenda, { ...context(), lockLifetimeMs, ...extra, onOutcome: (result) => void seen.push(result) });
+    defineWis2DownloadJobs(agenda, { ...context(), db, lockLifetimeMs, ...extra, onOutcome: (result) => void seen.push(result) });
     try {
       await work(agenda);
     } finally {

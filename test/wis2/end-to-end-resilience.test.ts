@@ -1,46 +1,25 @@
 // The WIS2 downloader when things go wrong around it: a broker restart mid-stream, an app restart, subscriptions
 // changed while messages flow, and access-controlled data (credentials applied to the download).
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { eventually, startTestApp, startTestDatabase, type RunningApp, type TestDatabase } from '../helpers/app-harness.js';
-import { Mosquitto, needsMosquitto } from '../helpers/mosquitto.js';
-import { FileServer, bufr, filesUnder, publish, recordsOf, subscribe, waitForRecords, whenListening, wnm } from './helpers/wis2-e2e.js';
+import { eventually, type RunningApp } from '../helpers/app-harness.js';
+import type { FileServer } from '../helpers/file-server.js';
+import { needsMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
+import { bufr, filesUnder, publish, recordsOf, subscribe, useWis2Stack, waitForRecords, whenListening, wnm, type Wis2Stack } from './helpers/wis2-e2e.js';
 
 const topicFor = (leaf: string) => `cache/a/wis2/de-dwd/data/core/weather/${leaf}`;
 
 describe('WIS2 downloader resilience', { skip: needsMosquitto() }, () => {
+  // Each test starts the apps it needs: fresh ones, or two on one database.
+  const stack = useWis2Stack({}, { app: false });
   let broker: Mosquitto;
-  let database: TestDatabase;
-  const files = new FileServer();
-  const apps: RunningApp[] = [];
-
-  before(async () => {
-    broker = await Mosquitto.start();
-    database = await startTestDatabase();
-    await files.start();
-  });
-
-  after(async () => {
-    for (const app of apps) await app.stop().catch(() => undefined);
-    await files.stop();
-    await database?.stop();
-    await broker?.dispose();
-  });
-
-  async function start(options: { dir?: string; dbName?: string; session?: string; role?: 'api' | 'worker' } = {}): Promise<RunningApp> {
-    const app = await startTestApp(database, {
-      dir: options.dir,
-      dbName: options.dbName,
-      role: options.role,
-      env: { WIS2_BROKER_URL: broker.url, WIS2_MQTT_SESSION_ID: options.session ?? `e2e-${randomUUID()}` },
-    });
-    apps.push(app);
-    return app;
-  }
+  let files: FileServer;
+  let start: Wis2Stack['startApp'];
+  before(() => ({ broker, files, startApp: start } = stack()));
 
   /** `n` notifications of distinct BUFR files under `/leaf/`. */
   function stream(leaf: string, from: number, to: number) {
@@ -81,40 +60,32 @@ describe('WIS2 downloader resilience', { skip: needsMosquitto() }, () => {
     assert.equal(filesUnder(app, leaf).length, 30);
     assert.ok(downloader.status().brokers[0].reconnects >= 1);
     await app.stop();
-    apps.splice(apps.indexOf(app), 1);
   });
 
   test('an app restart restores and re-subscribes every subscription, and gets what was published meanwhile', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'gasflux-wis2-restart-'));
-    const dbName = `r${randomUUID().replace(/-/g, '').slice(0, 16)}`;
-    const session = `e2e-restart-${randomUUID()}`;
-    const first = await start({ dir, dbName, session });
+    const app = await start({ session: `e2e-restart-${randomUUID()}` });
     const leafA = `a${randomUUID().slice(0, 6)}`;
     const leafB = `b${randomUUID().slice(0, 6)}`;
-    const idA = await subscribe(first, { topic: topicFor(leafA), target: leafA });
-    const idB = await subscribe(first, { topic: topicFor(leafB), target: leafB, credentials: { type: 'basic', username: 'u', password: 'p', hosts: ['127.0.0.1'], allow_insecure_http: true } });
-    await whenListening(first, topicFor(leafA));
-    await whenListening(first, topicFor(leafB));
-    await first.stop();
-    apps.splice(apps.indexOf(first), 1);
+    const idA = await subscribe(app, { topic: topicFor(leafA), target: leafA });
+    const idB = await subscribe(app, { topic: topicFor(leafB), target: leafB, credentials: { type: 'basic', username: 'u', password: 'p', hosts: ['127.0.0.1'], allow_insecure_http: true } });
+    await whenListening(app, topicFor(leafA));
+    await whenListening(app, topicFor(leafB));
 
-    await publish(broker.url, topicFor(leafA), stream(leafA, 0, 5));
+    await app.restart(() => publish(broker.url, topicFor(leafA), stream(leafA, 0, 5)));
 
-    const second = await start({ dir, dbName, session });
-    const topics = second.app.services().wis2Downloader!.status().topics.map((t) => t.topic).sort();
+    const topics = app.app.services().wis2Downloader!.status().topics.map((t) => t.topic).sort();
     assert.deepEqual(topics, [topicFor(leafA), topicFor(leafB)].sort());
-    await whenListening(second, topicFor(leafA));
+    await whenListening(app, topicFor(leafA));
     const body = bufr(333, 9);
     const auth = `Basic ${Buffer.from('u:p').toString('base64')}`;
     const href = files.serve(`/${leafB}/protected.bufr4`, body, { authorization: auth });
     await publish(broker.url, topicFor(leafB), [wnm({ href, body })]);
 
-    const a = await waitForRecords(second, idA, 5);
+    const a = await waitForRecords(app, idA, 5);
     assert.deepEqual(a.map((r) => r.status), Array(5).fill('SUCCESS'));
-    const [b] = await waitForRecords(second, idB, 1);
+    const [b] = await waitForRecords(app, idB, 1);
     assert.equal(b.status, 'SUCCESS', `the stored credentials were applied after the restart: ${b.reason}`);
-    await second.stop();
-    apps.splice(apps.indexOf(second), 1);
+    await app.stop();
   });
 
   test('deleting a subscription releases its topic; updating a filter applies to the next message', async () => {

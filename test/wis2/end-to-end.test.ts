@@ -9,8 +9,9 @@ import { eventually, type RunningApp } from '../helpers/app-harness.js';
 import { needsMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
 import { needsSharedData, wis2DataDir } from '../helpers/shared-data.js';
 import {
-  DAY_PATH, bufr, useWis2Stack, type FileServer, filesUnder, metrics, publish, sha512, subscribe, waitForRecords, whenListening, wnm,
+  DAY_PATH, bufr, useWis2Stack, filesUnder, metrics, publish, sha512, subscribe, waitForRecords, whenListening, wnm,
 } from './helpers/wis2-e2e.js';
+import type { FileServer } from '../helpers/file-server.js';
 
 const topicFor = (leaf: string) => `origin/a/wis2/de-dwd/data/core/weather/${leaf}`;
 

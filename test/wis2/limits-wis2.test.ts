@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { RunningApp } from '../helpers/app-harness.js';
 import { needsMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
-import { bufr, filesUnder, metrics, publish, subscribe, useWis2Stack, waitForRecords, whenListening, wnm, type FileServer } from './helpers/wis2-e2e.js';
+import { bufr, filesUnder, metrics, publish, subscribe, useWis2Stack, waitForRecords, whenListening, wnm } from './helpers/wis2-e2e.js';
+import type { FileServer } from '../helpers/file-server.js';
 
 const MAX_MESSAGE = 4096;
 const MAX_DOWNLOAD = 1000;

@@ -1,36 +1,27 @@
 /**
- * The WIS2 collections stay bounded (src/wis2/download/maintenance.ts), against the real database: expired trackers
+ * The WIS2 collections stay bounded (src/wis2-service/downloads/maintenance.ts), against the real database: expired trackers
  * and locks, records past their retention and the requests of batch jobs that are gone are removed; nothing live is.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MongoClient, ObjectId, type Db } from 'mongodb';
-import { startTestDatabase, type TestDatabase } from '../helpers/app-harness.ts';
-import { removeExpiredWis2Data } from '../../src/wis2/download/maintenance.ts';
-import { DedupStore } from '../../src/wis2/download/dedup-store.ts';
+import { ObjectId } from 'mongodb';
+import { useTestApp } from '../helpers/app-harness.ts';
+import { removeExpiredWis2Data } from '../../src/wis2-service/downloads/maintenance.ts';
+import { DedupStore } from '../../src/wis2-service/downloads/dedup-store.ts';
+import { DownloadRecords } from '../../src/wis2-service/downloads/records.ts';
 
 const DAY = 86_400_000;
 
 describe('WIS2 maintenance', () => {
-  let database: TestDatabase;
-  let client: MongoClient;
-  let db: Db;
-  before(async () => {
-    database = await startTestDatabase();
-    client = new MongoClient(database.uri, { maxPoolSize: 1 });
-    await client.connect();
-    db = client.db(`wis2_maintenance_${process.pid}`);
-  });
-  after(async () => {
-    await db?.dropDatabase().catch(() => undefined);
-    await client?.close();
-    await database?.stop();
-  });
+  // An API process: it runs no removals of its own.
+  const running = useTestApp({ role: 'api' });
 
   test('removes expired trackers, records past retention and orphaned batches, and keeps everything else', async () => {
+    const { db } = running().app.services().database;
     const now = new Date('2026-12-04T12:00:00Z');
     const ago = (ms: number) => new Date(now.getTime() - ms);
     const store = new DedupStore(db, { ttlMs: DAY });
+    const stores = { db, dedup: store, records: new DownloadRecords(db) };
     await store.record({ subscriptionId: 's', messageId: 'old', dataId: null, hash: null }, 'SUCCESS', ago(2 * DAY));
     await store.record({ subscriptionId: 's', messageId: 'fresh', dataId: null, hash: null }, 'SUCCESS', ago(3_600_000));
     await db.collection('wis2_downloads').insertMany([
@@ -47,11 +38,11 @@ describe('WIS2 maintenance', () => {
     ]);
     await db.collection('agendaJobs').insertOne({ name: 'wis2.download.small_files', nextRunAt: now, lockedAt: null, data: { count: 1, batch: referenced } });
 
-    const removed = await removeExpiredWis2Data(db, { recordRetentionDays: 30, now });
+    const removed = await removeExpiredWis2Data(stores, { recordRetentionDays: 30, now });
     assert.deepEqual(removed, { dedup: 1, records: 1, batches: 1 });
     assert.deepEqual((await db.collection('wis2_seen').find({}).toArray()).map((t) => t.messageId), ['fresh']);
     assert.deepEqual((await db.collection('wis2_downloads').find({}).toArray()).map((r) => r.messageId), ['from-yesterday']);
     assert.deepEqual((await db.collection('wis2_download_batches').find({}).sort({ _id: 1 }).toArray()).map((b) => String(b._id)), [String(referenced), String(orphanNew)]);
-    assert.deepEqual(await removeExpiredWis2Data(db, { recordRetentionDays: 30, now }), { dedup: 0, records: 0, batches: 0 }, 'nothing left to remove');
+    assert.deepEqual(await removeExpiredWis2Data(stores, { recordRetentionDays: 30, now }), { dedup: 0, records: 0, batches: 0 }, 'nothing left to remove');
   });
 });

@@ -5,15 +5,11 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AddressInfo } from 'node:net';
 import { load as loadYaml } from 'js-yaml';
 import { ObjectId } from 'mongodb';
-import { Wis2Metrics, WIS2_METRICS } from '../../src/wis2/metrics.ts';
-import { createWis2Router } from '../../src/wis2/subscriptions/router.ts';
-import type { SubscriptionService } from '../../src/wis2/subscriptions/service.ts';
+import { Wis2Metrics, WIS2_METRICS } from '../../src/wis2-service/metrics.ts';
 import { useTestApp } from '../helpers/app-harness.ts';
 import { needsSharedData, wis2DataDir } from '../helpers/shared-data.ts';
 
@@ -154,24 +150,6 @@ describe('Wis2Metrics', () => {
     remove();
     assert.match(await metrics.render(), /queue_name="high_priority"} 2\n/);
   });
-
-  test('GET /metrics answers the plain-text 500 of the reference when rendering fails', async () => {
-    const metrics = new Wis2Metrics();
-    metrics.onScrape(() => {
-      throw new Error('queue backend down');
-    });
-    const handler = createWis2Router({} as SubscriptionService, undefined, metrics);
-    const server: Server = createServer((req, res) => void handler(req, res));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    try {
-      const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/metrics`);
-      assert.equal(res.status, 500);
-      assert.equal(res.headers.get('content-type'), 'text/plain; charset=utf-8');
-      assert.equal(await res.text(), 'Error generating metrics');
-    } finally {
-      await new Promise((resolve) => server.close(resolve));
-    }
-  });
 });
 
 describe('GET /metrics on WIS2_PORT', () => {
@@ -229,6 +207,20 @@ describe('GET /metrics on WIS2_PORT', () => {
       ]);
     } finally {
       await jobs.deleteMany({ _id: { $in: Object.values(insertedIds) } });
+    }
+  });
+
+  test('GET /metrics answers the plain-text 500 of the reference when rendering fails', async () => {
+    const remove = testApp().app.services().wis2Metrics!.onScrape(() => {
+      throw new Error('queue backend down');
+    });
+    try {
+      const res = await fetch(`${testApp().wis2Url}/metrics`);
+      assert.equal(res.status, 500);
+      assert.equal(res.headers.get('content-type'), 'text/plain; charset=utf-8');
+      assert.equal(await res.text(), 'Error generating metrics');
+    } finally {
+      remove();
     }
   });
 

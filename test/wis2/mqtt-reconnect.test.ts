@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import mqtt from 'mqtt';
 import { Mosquitto, needsMosquitto } from '../helpers/mosquitto.js';
-import { MqttConnectionManager } from '../../src/wis2/mqtt/connection-manager.js';
+import { MqttConnectionManager } from '../../src/wis2-service/mqtt/connection-manager.js';
 
 async function waitFor(what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

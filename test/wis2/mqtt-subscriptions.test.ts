@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import mqtt, { type MqttClient } from 'mqtt';
 import { Mosquitto, needsMosquitto } from '../helpers/mosquitto.js';
-import { MqttConnectionManager, type MqttMessage } from '../../src/wis2/mqtt/connection-manager.js';
+import { MqttConnectionManager, type MqttMessage } from '../../src/wis2-service/mqtt/connection-manager.js';
 
 async function waitFor(what: string, check: () => boolean, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

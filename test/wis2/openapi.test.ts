@@ -5,7 +5,7 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { WIS2_OPENAPI } from '../../src/wis2/openapi.ts';
+import { WIS2_OPENAPI } from '../../src/http/wis2/router.ts';
 import { useTestApp } from '../helpers/app-harness.ts';
 
 type Json = Record<string, any>;

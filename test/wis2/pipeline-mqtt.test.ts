@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import mqtt, { type MqttClient } from 'mqtt';
 import { Mosquitto, needsMosquitto } from '../helpers/mosquitto.js';
-import { MqttConnectionManager } from '../../src/wis2/mqtt/connection-manager.js';
+import { MqttConnectionManager } from '../../src/wis2-service/mqtt/connection-manager.js';
 import {
   createNotificationRouter, type NotificationRouter, type RouterEvent, type RouterMqtt, type RoutedSubscription,
 } from '../../src/wis2/pipeline/notification-router.js';

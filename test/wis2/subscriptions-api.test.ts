@@ -3,9 +3,9 @@
  * the record field by field, 201 + Location, the grouped listing, partial PUT, immutable topic, target confinement,
  * filter validation and every exact error string.
  */
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestApp, startTestDatabase, type RunningApp, type TestDatabase } from '../helpers/app-harness.ts';
+import { useTestApp, type RunningApp } from '../helpers/app-harness.ts';
 
 const TOPIC = 'cache/a/wis2/+/data/core/weather/surface-based-observations/#';
 const BUFR_ONLY = {
@@ -15,8 +15,11 @@ const BUFR_ONLY = {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 describe('WIS2 subscription API', () => {
-  let database: TestDatabase;
+  const running = useTestApp();
   let app: RunningApp;
+  before(() => {
+    app = running();
+  });
 
   const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
     const res = await fetch(`${app.wis2Url}${path}`, {
@@ -32,15 +35,6 @@ describe('WIS2 subscription API', () => {
     assert.equal(res.status, 201, res.text);
     return res.json;
   };
-
-  before(async () => {
-    database = await startTestDatabase();
-    app = await startTestApp(database);
-  });
-  after(async () => {
-    await app?.stop();
-    await database?.stop();
-  });
 
   test('runs on its own port next to the GasFlux API', () => {
     assert.ok(app.wis2Port > 0);

@@ -10,8 +10,10 @@ import { readFileSync, statSync, writeFileSync, mkdtempSync, rmSync, existsSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
-import { startTestApp, startTestDatabase, type RunningApp, type TestDatabase } from '../helpers/app-harness.ts';
-import { createWis2Router, loadOrCreateKey, SecretKeyError, SubscriptionService, SubscriptionStore, SUBSCRIPTIONS_COLLECTION } from '../../src/wis2/subscriptions/index.ts';
+import { useTestApp, type RunningApp } from '../helpers/app-harness.ts';
+import { loadOrCreateKey, SecretKeyError, SubscriptionService, SubscriptionStore, SUBSCRIPTIONS_COLLECTION } from '../../src/wis2-service/subscriptions/index.ts';
+import { createWis2Router } from '../../src/http/wis2/router.ts';
+import { Wis2Metrics } from '../../src/wis2-service/metrics.ts';
 
 const TOPIC = 'cache/a/wis2/+/data/recommended/weather/surface-based-observations/#';
 
@@ -21,20 +23,10 @@ async function post(url: string, body: unknown) {
 }
 
 describe('WIS2 subscriptions at rest', () => {
-  let database: TestDatabase;
+  const running = useTestApp({ env: { GASFLUX_LOG_LEVEL: 'DEBUG' } });
   let app: RunningApp;
-  let client: MongoClient;
-
-  before(async () => {
-    database = await startTestDatabase();
-    app = await startTestApp(database, { env: { GASFLUX_LOG_LEVEL: 'DEBUG' } });
-    client = new MongoClient(database.uri, { maxPoolSize: 1 });
-    await client.connect();
-  });
-  after(async () => {
-    await client?.close();
-    await app?.stop();
-    await database?.stop();
+  before(() => {
+    app = running();
   });
 
   test('the key file is created at start with mode 0600 and 32 random bytes', () => {
@@ -48,7 +40,7 @@ describe('WIS2 subscriptions at rest', () => {
     const bearer = await post(app.wis2Url, { topic: TOPIC, credentials: { type: 'bearer', token: 'tok-Zq81-cleartext', extra: 'kept' } });
     assert.equal(basic.status, 201);
     assert.equal(bearer.status, 201);
-    const collection = client.db(app.config.mongodbDb).collection(SUBSCRIPTIONS_COLLECTION);
+    const collection = app.app.services().database.db.collection(SUBSCRIPTIONS_COLLECTION);
     const raw = await collection.find({}).toArray();
     assert.equal(raw.length, 2);
     const text = JSON.stringify(raw);
@@ -85,10 +77,7 @@ describe('WIS2 subscriptions at rest', () => {
 
   test('a restart with the same key file still opens the stored credentials', async () => {
     const created = await post(app.wis2Url, { topic: TOPIC, credentials: { type: 'bearer', token: 'tok-restart' } });
-    const { dir } = app;
-    const dbName = app.config.mongodbDb;
-    await app.stop();
-    app = await startTestApp(database, { dir, dbName, env: { GASFLUX_LOG_LEVEL: 'DEBUG' } });
+    await app.restart();
     assert.deepEqual(await app.app.services().wis2Subscriptions!.credentialsFor(created.json.id), { type: 'bearer', token: 'tok-restart' });
     const res = await fetch(`${app.wis2Url}/subscriptions/${created.json.id}`);
     assert.deepEqual((await res.json()).credentials, { type: 'bearer' });
@@ -141,7 +130,7 @@ describe('WIS2 API with MongoDB unreachable', () => {
       key: await loadOrCreateKey(join(dir, 'secret.key')),
       validateTopics: true,
     });
-    server = http.createServer(createWis2Router(service));
+    server = http.createServer(createWis2Router({ subscriptions: service, metrics: new Wis2Metrics() }));
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
   });

@@ -6,7 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
-import { WIS2_OPENAPI } from '../../src/wis2/openapi.ts';
+import { WIS2_OPENAPI } from '../../src/http/wis2/router.ts';
 import { launchChromium, needsChromium } from '../helpers/browser.ts';
 import { useTestApp } from '../helpers/app-harness.ts';
 

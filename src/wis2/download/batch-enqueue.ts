@@ -13,8 +13,7 @@
 import type { Agenda, Job } from 'agenda';
 import type { MongoJobRepository } from '@agendajs/mongo-backend';
 import { ObjectId, type Collection, type Db, type Document } from 'mongodb';
-import type { DownloadQueue } from '../pipeline/download-request.js';
-import type { DownloadJobData } from './handler.js';
+import type { DownloadQueue, DownloadRequest as DownloadJobData } from '../pipeline/download-request.js';
 import { BATCHES_COLLECTION, downloadJobName, packBatch, queueOf, type BatchDocument, type StoredBatchData } from './job.js';
 
 export interface BatchEnqueueOptions {

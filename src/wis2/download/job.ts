@@ -12,9 +12,7 @@ import { whileLocked } from '../../infra/job-lock.js';
 import { AGENDA_JOBS_COLLECTION } from '../../infra/mongo.js';
 import { outcomes } from '../outcomes.js';
 import { DOWNLOAD_QUEUES, type DownloadQueue } from '../pipeline/download-request.js';
-import { DedupStore } from './dedup-store.js';
-import { processDownload, type DownloadContext, type DownloadJobData } from './handler.js';
-import { DownloadRecords } from './records.js';
+import { processDownload, type DownloadContext, type DownloadJobData } from '../../wis2-service/downloads/handler.js';
 
 export const WIS2_DOWNLOAD_JOB_PREFIX = 'wis2.download.';
 /** Batch jobs one process runs at once per queue: the next batch starts while the last one's slowest files finish. */
@@ -30,6 +28,8 @@ export function queueOf(request: DownloadJobData): DownloadQueue {
 }
 
 export interface Wis2DownloadJobContext extends DownloadContext {
+  /** Where the batch jobs and their requests are. */
+  db: Db;
   /** Overrides the DOWNLOAD_QUEUES concurrency per queue: downloads at once per process. */
   concurrency?: Partial<Record<DownloadQueue, number>>;
   /** Agenda lock lifetime; default 10 min (a download is bounded by its timeouts and retries). */
@@ -88,13 +88,8 @@ async function requestsOf(data: StoredBatchData | LegacyJobData | DownloadJobDat
 }
 
 /** Defines the three download jobs on `agenda`. Outcomes go to the record collection and `onOutcome`. */
-export function defineWis2DownloadJobs(agenda: Agenda, jobContext: Wis2DownloadJobContext): void {
-  const lockLifetime = jobContext.lockLifetimeMs ?? 600_000;
-  const context: Wis2DownloadJobContext = {
-    ...jobContext,
-    dedupStore: jobContext.dedupStore ?? new DedupStore(jobContext.db, jobContext.dedup),
-    records: jobContext.records ?? new DownloadRecords(jobContext.db),
-  };
+export function defineWis2DownloadJobs(agenda: Agenda, context: Wis2DownloadJobContext): void {
+  const lockLifetime = context.lockLifetimeMs ?? 600_000;
   for (const queue of Object.keys(DOWNLOAD_QUEUES) as DownloadQueue[]) {
     const downloadsAtOnce = pLimit(context.concurrency?.[queue] ?? DOWNLOAD_QUEUES[queue]);
     agenda.define<StoredBatchData>(

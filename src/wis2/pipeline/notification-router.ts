@@ -17,8 +17,8 @@
  * Nothing a message contains can make the router throw: bad messages are counted and logged.
  */
 import { createHash } from 'node:crypto';
-import { evaluateFilter, notificationView, type FilterInput } from '../filter/index.js';
-import { isExcludedCache, selectDownloadLink, type LinkSelection, type LinkSelectionOptions } from '../links.js';
+import { evaluateFilter, notificationView, type FilterContext, type FilterInput } from '../filter/index.js';
+import { isExcludedCache, selectDownloadLink, type LinkSelection, type LinkSelectionOptions, type SelectedLink } from '../links.js';
 import { parseNotification, type Notification, type NotificationError } from '../notification.js';
 import { outcomes, type SkippedOutcome } from '../outcomes.js';
 import { centreIdFromTopic, topicMatches } from '../topics.js';
@@ -136,33 +136,22 @@ function messageIdOf(notification: Notification, payload: Uint8Array | string): 
   return `sha256:${createHash('sha256').update(payload).digest('hex')}`;
 }
 
-export function createNotificationRouter(deps: NotificationRouterDeps): NotificationRouter {
-  const options = deps.options ?? {};
-  const log = deps.logger ?? noopLogger;
-  const excluded = options.excludedCaches ?? [];
-  const entries = new Map<string, TopicEntry>();
-  const prepared = new WeakMap<object, Prepared>();
-  const inFlight = new Set<Promise<void>>();
-  let closed = false;
-
-  const emit = (event: RouterEvent): void => {
-    if (!deps.onEvent) return;
+/** Calls `onEvent`; a failing handler is logged, never the routing's failure. */
+function eventEmitter(onEvent: NotificationRouterDeps['onEvent'], log: RouterLogger): (event: RouterEvent) => void {
+  return (event) => {
+    if (!onEvent) return;
     try {
-      deps.onEvent(event);
+      onEvent(event);
     } catch (err) {
       log.warn({ err: (err as Error).message, event: event.type }, 'wis2 router event handler failed');
     }
   };
+}
 
-  function prepare(message: RouterMqttMessage): Prepared {
-    const cached = prepared.get(message);
-    if (cached) return cached;
-    const result = prepareOnce(message);
-    prepared.set(message, result);
-    return result;
-  }
-
-  function prepareOnce(message: RouterMqttMessage): Prepared {
+/** Parses and validates a delivered message once, however many topic handlers receive it (`received` first). */
+function messagePreparer(options: NotificationRouterOptions, log: RouterLogger, emit: (event: RouterEvent) => void): (message: RouterMqttMessage) => Prepared {
+  const prepared = new WeakMap<object, Prepared>();
+  const prepareOnce = (message: RouterMqttMessage): Prepared => {
     const broker = message.broker ?? null;
     emit({ type: 'received', topic: message.topic, broker });
     const parsed = parseNotification(message.payload, {
@@ -187,88 +176,140 @@ export function createNotificationRouter(deps: NotificationRouterDeps): Notifica
       link: selectDownloadLink(notification.links, options.links),
       skipReported: false,
     };
+  };
+  return (message) => {
+    let result = prepared.get(message);
+    if (!result) prepared.set(message, (result = prepareOnce(message)));
+    return result;
+  };
+}
+
+/** The filter pre-pass of one subscription. The engine is fail-open per rule; anything escaping it is a bug, so fail open too. */
+function preFilter(sub: RoutedSubscription, view: FilterContext['notification'], topic: string, log: RouterLogger): { accepted: boolean; reason: string; ruleId: string | null } {
+  try {
+    const decision = evaluateFilter(sub.filter, { notification: view }, 'pre');
+    return { accepted: decision.action === 'accept', reason: decision.reason, ruleId: decision.rule?.id ?? null };
+  } catch (err) {
+    log.error({ topic, subscriptionId: sub.id, err: (err as Error).message }, 'wis2 filter pre-pass failed; accepting');
+    return { accepted: true, reason: '', ruleId: null };
+  }
+}
+
+/** What one delivery gives every subscription that accepts it, computed once per delivery. */
+interface Delivery {
+  topic: string;
+  broker: string | null;
+  notification: Notification;
+  messageId: string;
+  link: SelectedLink;
+  view: FilterContext['notification'];
+  centreId: string | null;
+  receivedAt: string;
+}
+
+function downloadRequest(sub: RoutedSubscription, delivery: Delivery, largeFileThreshold: number | null | undefined): DownloadRequest {
+  const { notification, messageId, link } = delivery;
+  return {
+    subscriptionId: sub.id,
+    savePath: sub.savePath,
+    topic: delivery.topic,
+    centreId: delivery.centreId,
+    messageId,
+    dataId: notification.dataId,
+    metadataId: notification.metadataId,
+    pubtime: notification.pubtime,
+    href: link.href,
+    overwrite: link.overwrite,
+    expectedSize: link.size,
+    integrity: notification.integrity,
+    declaredMediaType: typeof link.link.type === 'string' ? link.link.type : null,
+    filter: sub.filter,
+    geometry: notification.geometry,
+    properties: notification.properties,
+    queue: chooseQueue(sub.queue ?? null, link.size, largeFileThreshold),
+    receivedAt: delivery.receivedAt,
+  };
+}
+
+/** The subscriptions by topic, in their order. */
+function byTopic(subscriptions: RoutedSubscription[]): Map<string, RoutedSubscription[]> {
+  const wanted = new Map<string, RoutedSubscription[]>();
+  for (const sub of subscriptions) {
+    const group = wanted.get(sub.topic);
+    if (group) group.push(sub);
+    else wanted.set(sub.topic, [sub]);
+  }
+  return wanted;
+}
+
+export function createNotificationRouter(deps: NotificationRouterDeps): NotificationRouter {
+  const options = deps.options ?? {};
+  const log = deps.logger ?? noopLogger;
+  const excluded = options.excludedCaches ?? [];
+  const emit = eventEmitter(deps.onEvent, log);
+  const prepare = messagePreparer(options, log, emit);
+  const entries = new Map<string, TopicEntry>();
+  const inFlight = new Set<Promise<void>>();
+  let closed = false;
+
+  /** One delivery to the subscriptions of one topic: those whose topic matches, then a download for each that accepts. */
+  async function route(message: RouterMqttMessage, subscriptions: RoutedSubscription[]): Promise<void> {
+    const prepared = prepare(message);
+    if (!prepared.ok) return;
+    const matching = subscriptions.filter((s) => topicMatches(s.topic, message.topic));
+    if (matching.length === 0) return emit({ type: 'no_subscription', topic: message.topic });
+    const delivery = deliverable(message, prepared, matching);
+    if (!delivery) return;
+    for (const sub of matching) await offer(sub, delivery);
   }
 
-  async function route(message: RouterMqttMessage, subscriptions: RoutedSubscription[]): Promise<void> {
-    const p = prepare(message);
-    if (!p.ok) return;
-    const topic = message.topic;
-    const matching = subscriptions.filter((s) => topicMatches(s.topic, topic));
-    if (matching.length === 0) {
-      emit({ type: 'no_subscription', topic });
-      return;
-    }
-    const ids = matching.map((s) => s.id);
-    const { notification, messageId, link } = p;
-
+  /** The delivery, or null when the message has nothing to download here: no usable link, or an excluded cache (reported once per message). */
+  function deliverable(message: RouterMqttMessage, prepared: Extract<Prepared, { ok: true }>, matching: RoutedSubscription[]): Delivery | null {
+    const { topic } = message;
+    const { messageId, link } = prepared;
+    const subscriptionIds = matching.map((s) => s.id);
     if (!link.ok) {
-      if (!p.skipReported) {
-        p.skipReported = true;
+      if (!prepared.skipReported) {
+        prepared.skipReported = true;
         log.info({ topic, messageId, reason: link.outcome.reason }, 'wis2 notification has no download link');
-        emit({ type: 'no_download_link', topic, messageId, outcome: link.outcome, deletion: link.deletion !== null, subscriptionIds: ids });
+        emit({ type: 'no_download_link', topic, messageId, outcome: link.outcome, deletion: link.deletion !== null, subscriptionIds });
       }
-      return;
+      return null;
     }
     if (isExcludedCache(link.cache, excluded)) {
-      if (!p.skipReported) {
-        p.skipReported = true;
-        emit({ type: 'excluded_cache', topic, messageId, cache: link.cache, outcome: outcomes.globalCacheBlacklisted(), subscriptionIds: ids });
+      if (!prepared.skipReported) {
+        prepared.skipReported = true;
+        emit({ type: 'excluded_cache', topic, messageId, cache: link.cache, outcome: outcomes.globalCacheBlacklisted(), subscriptionIds });
       }
-      return;
+      return null;
     }
+    return {
+      topic,
+      broker: message.broker ?? null,
+      notification: prepared.notification,
+      messageId,
+      link,
+      view: notificationView({ topic, message: prepared.notification.message, link: link.link }),
+      centreId: centreIdFromTopic(topic),
+      receivedAt: (message.receivedAt ?? new Date()).toISOString(),
+    };
+  }
 
-    const view = notificationView({ topic, message: notification.message, link: link.link });
-    const centreId = centreIdFromTopic(topic);
-    const receivedAt = (message.receivedAt ?? new Date()).toISOString();
-
-    for (const sub of matching) {
-      let accepted: boolean;
-      let reason = '';
-      let ruleId: string | null = null;
-      try {
-        const decision = evaluateFilter(sub.filter, { notification: view }, 'pre');
-        accepted = decision.action === 'accept';
-        reason = decision.reason;
-        ruleId = decision.rule?.id ?? null;
-      } catch (err) {
-        // The engine is fail-open per rule; anything escaping it is a bug, so fail open too and log it.
-        log.error({ topic, subscriptionId: sub.id, err: (err as Error).message }, 'wis2 filter pre-pass failed; accepting');
-        accepted = true;
-      }
-      if (!accepted) {
-        emit({
-          type: 'filter_rejected', topic, messageId, subscriptionId: sub.id, reason,
-          outcome: outcomes.filterRejected({ reason, id: ruleId }, 'pre'),
-        });
-        continue;
-      }
-      const request: DownloadRequest = {
-        subscriptionId: sub.id,
-        savePath: sub.savePath,
-        topic,
-        centreId,
-        messageId,
-        dataId: notification.dataId,
-        metadataId: notification.metadataId,
-        pubtime: notification.pubtime,
-        href: link.href,
-        overwrite: link.overwrite,
-        expectedSize: link.size,
-        integrity: notification.integrity,
-        declaredMediaType: typeof link.link.type === 'string' ? link.link.type : null,
-        filter: sub.filter,
-        geometry: notification.geometry,
-        properties: notification.properties,
-        queue: chooseQueue(sub.queue ?? null, link.size, options.largeFileThreshold),
-        receivedAt,
-      };
-      try {
-        await deps.enqueue(request);
-        emit({ type: 'enqueued', topic, messageId, subscriptionId: sub.id, queue: request.queue });
-      } catch (err) {
-        log.error({ topic, messageId, subscriptionId: sub.id, err: (err as Error).message }, 'wis2 download enqueue failed');
-        emit({ type: 'enqueue_failed', topic, broker: message.broker ?? null, messageId, subscriptionId: sub.id, error: (err as Error).message });
-      }
+  /** One subscription's pre-pass, then its download request on the queue chosen for it. */
+  async function offer(sub: RoutedSubscription, delivery: Delivery): Promise<void> {
+    const { topic, messageId } = delivery;
+    const filter = preFilter(sub, delivery.view, topic, log);
+    if (!filter.accepted) {
+      const outcome = outcomes.filterRejected({ reason: filter.reason, id: filter.ruleId }, 'pre');
+      return emit({ type: 'filter_rejected', topic, messageId, subscriptionId: sub.id, reason: filter.reason, outcome });
+    }
+    const request = downloadRequest(sub, delivery, options.largeFileThreshold);
+    try {
+      await deps.enqueue(request);
+      emit({ type: 'enqueued', topic, messageId, subscriptionId: sub.id, queue: request.queue });
+    } catch (err) {
+      log.error({ topic, messageId, subscriptionId: sub.id, err: (err as Error).message }, 'wis2 download enqueue failed');
+      emit({ type: 'enqueue_failed', topic, broker: delivery.broker, messageId, subscriptionId: sub.id, error: (err as Error).message });
     }
   }
 
@@ -291,21 +332,18 @@ export function createNotificationRouter(deps: NotificationRouterDeps): Notifica
     };
   }
 
-  async function sync(list?: RoutedSubscription[]): Promise<void> {
-    if (closed) throw new Error('notification router is closed');
-    const subscriptions = list ?? (await deps.subscriptions());
-    const wanted = new Map<string, RoutedSubscription[]>();
-    for (const sub of subscriptions) {
-      const group = wanted.get(sub.topic);
-      if (group) group.push(sub);
-      else wanted.set(sub.topic, [sub]);
-    }
+  /** Topics no subscription uses any more are unsubscribed. */
+  function release(wanted: Map<string, RoutedSubscription[]>): void {
     for (const [topic, entry] of entries) {
       if (wanted.has(topic)) continue;
       entries.delete(topic);
       entry.unsubscribe();
       log.info({ topic }, 'wis2 topic released');
     }
+  }
+
+  /** New topics are subscribed; the subscriptions under a live topic are replaced. */
+  function subscribe(wanted: Map<string, RoutedSubscription[]>): void {
     for (const [topic, group] of wanted) {
       const entry = entries.get(topic);
       if (entry) {
@@ -321,6 +359,13 @@ export function createNotificationRouter(deps: NotificationRouterDeps): Notifica
         log.error({ topic, err: (err as Error).message, subscriptionIds: group.map((s) => s.id) }, 'wis2 topic subscribe failed');
       }
     }
+  }
+
+  async function sync(list?: RoutedSubscription[]): Promise<void> {
+    if (closed) throw new Error('notification router is closed');
+    const wanted = byTopic(list ?? (await deps.subscriptions()));
+    release(wanted);
+    subscribe(wanted);
   }
 
   async function idle(): Promise<void> {

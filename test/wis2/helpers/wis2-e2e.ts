@@ -1,17 +1,16 @@
 /**
- * What the WIS2 end-to-end suites share: a loopback file server whose answers each test chooses, synthetic WNM
+ * What the WIS2 end-to-end suites share: the whole stack (broker, database, file server, app), synthetic WNM
  * messages, an MQTT publisher, and readers for the app's records, files and metrics.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { readdirSync, statSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join, relative } from 'node:path';
 import { after, before } from 'node:test';
 import mqtt from 'mqtt';
-import { startTestApp, startTestDatabase, type RunningApp, type TestDatabase } from '../../helpers/app-harness.js';
+import { startTestApp, startTestDatabase, type RunningApp, type TestAppOptions, type TestDatabase } from '../../helpers/app-harness.js';
+import { FileServer } from '../../helpers/file-server.js';
 import { Mosquitto } from '../../helpers/mosquitto.js';
-import type { DownloadRecord } from '../../../src/wis2/download/records.js';
+import type { DownloadRecord } from '../../../src/wis2-service/downloads/records.js';
 
 export const sha512 = (data: Buffer) => createHash('sha512').update(data).digest('base64');
 
@@ -19,53 +18,6 @@ export const sha512 = (data: Buffer) => createHash('sha512').update(data).digest
 export function bufr(n: number, seed = 1): Buffer {
   const body = Buffer.alloc(Math.max(0, n - 8), seed % 251);
   return Buffer.concat([Buffer.from('BUFR'), body, Buffer.from('7777')]);
-}
-
-/** `authorization`: the exact header required, else 401. */
-export type Answer = { status?: number; body?: Buffer; headers?: Record<string, string>; authorization?: string };
-
-/** What the file server saw of one request: the path, the Host header and the Authorization header (null when absent). */
-export interface SeenRequest {
-  path: string;
-  host: string;
-  authorization: string | null;
-}
-
-/**
- * A loopback HTTP server: `files` maps a path to its answer; unknown paths are 404. Counts hits per path and records
- * every request's Host and Authorization headers in `requests`.
- */
-export class FileServer {
-  readonly files = new Map<string, Answer>();
-  readonly hits = new Map<string, number>();
-  readonly requests: SeenRequest[] = [];
-  private server: Server | null = null;
-  base = '';
-
-  async start(): Promise<void> {
-    this.server = createServer((req, res) => {
-      const path = (req.url ?? '/').split('?')[0];
-      this.hits.set(path, (this.hits.get(path) ?? 0) + 1);
-      this.requests.push({ path, host: req.headers.host ?? '', authorization: req.headers.authorization ?? null });
-      const answer = this.files.get(path);
-      if (!answer) return void res.writeHead(404).end('not found');
-      if (answer.authorization && req.headers.authorization !== answer.authorization) return void res.writeHead(401).end('unauthorized');
-      res.writeHead(answer.status ?? 200, { 'content-type': 'application/octet-stream', ...answer.headers }).end(answer.body ?? Buffer.alloc(0));
-    });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.base = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-  }
-
-  /** Serves `body` at `path` and returns its URL. */
-  serve(path: string, body: Buffer, answer: Omit<Answer, 'body'> = {}): string {
-    this.files.set(path, { ...answer, body });
-    return `${this.base}${path}`;
-  }
-
-  async stop(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
-  }
 }
 
 export interface WnmOptions {
@@ -193,33 +145,57 @@ export const DAY_PATH = /^\d{4}\/\d{2}\/\d{2}\/[^/]+$/;
 
 export interface Wis2Stack {
   broker: Mosquitto;
+  /** The suite's app (not there when the stack was made with `{ app: false }`). */
   app: RunningApp;
   files: FileServer;
+  /**
+   * Another app listening to the same broker, on the same database server and file server, stopped with the stack:
+   * its own folder, database name and MQTT session unless given.
+   */
+  startApp(options?: TestAppOptions & { session?: string }): Promise<RunningApp>;
 }
 
 /**
  * Registers hooks that start Mosquitto, FerretDB, a file server and the app listening to that broker (extra env on
- * top) for the enclosing suite, and stop them all. Returns a getter, valid inside tests.
+ * top) for the enclosing suite, and stop them all. Returns a getter, valid inside tests. With `{ app: false }` the
+ * suite starts its apps itself (`startApp`), e.g. fresh ones per test.
  */
-export function useWis2Stack(env: Record<string, string> = {}): () => Wis2Stack {
+export function useWis2Stack(env: Record<string, string> = {}, options: { app?: boolean } = {}): () => Wis2Stack {
   let broker: Mosquitto | undefined;
   let database: TestDatabase | undefined;
   let app: RunningApp | undefined;
+  const apps: RunningApp[] = [];
   const files = new FileServer();
+  const startApp = async ({ session, ...settings }: TestAppOptions & { session?: string } = {}): Promise<RunningApp> => {
+    const started = await startTestApp(database!, {
+      ...settings,
+      env: { WIS2_BROKER_URL: broker!.url, WIS2_MQTT_SESSION_ID: session ?? `e2e-${randomUUID()}`, ...env, ...settings.env },
+    });
+    apps.push(started);
+    return started;
+  };
   before(async () => {
     broker = await Mosquitto.start();
     database = await startTestDatabase();
     await files.start();
-    app = await startTestApp(database, { env: { WIS2_BROKER_URL: broker.url, WIS2_MQTT_SESSION_ID: `e2e-${randomUUID()}`, ...env } });
+    if (options.app !== false) app = await startApp();
   });
   after(async () => {
-    await app?.stop();
+    for (const started of apps) await started.stop().catch(() => undefined);
     await files.stop();
     await database?.stop();
     await broker?.dispose();
   });
   return () => {
-    if (!broker || !app) throw new Error('the WIS2 stack has not started');
-    return { broker, app, files };
+    if (!broker) throw new Error('the WIS2 stack has not started');
+    return {
+      broker,
+      files,
+      startApp,
+      get app() {
+        if (!app) throw new Error('this WIS2 stack has no app of its own: start one with startApp');
+        return app;
+      },
+    };
   };
 }

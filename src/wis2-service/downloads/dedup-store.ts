@@ -13,7 +13,7 @@
  */
 import type { Collection, Db } from 'mongodb';
 import { DeleteByIdBatcher, FindByIdBatcher, InsertBatcher } from '../../infra/batched-commands.js';
-import type { DedupKeyType, DownloadStatus } from '../outcomes.js';
+import type { DedupKeyType, DownloadStatus } from '../../wis2/outcomes.js';
 
 export const SEEN_COLLECTION = 'wis2_seen';
 export const LOCK_COLLECTION = 'wis2_locks';

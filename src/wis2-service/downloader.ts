@@ -10,24 +10,28 @@ import type { Db } from 'mongodb';
 import type { AppConfig } from '../config.js';
 import type { EventBus } from '../infra/event-bus.js';
 import type { Logger } from '../logger.js';
-import { defineWis2DownloadJobs, type DownloadResult } from './download/index.js';
-import { removeExpiredWis2Data } from './download/maintenance.js';
-import { createBatchEnqueue } from './download/batch-enqueue.js';
-import { DownloadGate } from './download/gate.js';
-import { DOWNLOAD_QUEUES } from './pipeline/download-request.js';
-import { DownloadRecords, type DownloadRecord } from './download/records.js';
+import { defineWis2DownloadJobs } from '../wis2/download/job.js';
+import type { DownloadResult } from './downloads/handler.js';
+import { removeExpiredWis2Data } from './downloads/maintenance.js';
+import { createBatchEnqueue } from '../wis2/download/batch-enqueue.js';
+import { DownloadGate } from './downloads/gate.js';
+import { DOWNLOAD_QUEUES } from '../wis2/pipeline/download-request.js';
+import type { DownloadRecord } from './downloads/records.js';
+import type { Wis2DownloadStores, Wis2MaintenanceStores } from './downloads/stores.js';
 import type { NotificationCounts, Wis2Topics } from './events.js';
 import { MqttConnectionManager, type BrokerStatus } from './mqtt/connection-manager.js';
-import { createNotificationRouter, type NotificationRouter, type RouterEvent } from './pipeline/notification-router.js';
-import type { SkippedOutcome } from './outcomes.js';
-import { centreIdFromTopic } from './topics.js';
+import { createNotificationRouter, type NotificationRouter, type RouterEvent } from '../wis2/pipeline/notification-router.js';
+import type { SkippedOutcome } from '../wis2/outcomes.js';
+import { centreIdFromTopic } from '../wis2/topics.js';
 import type { SubscriptionService } from './subscriptions/service.js';
 
 export interface Wis2DownloaderDeps {
   config: AppConfig['wis2'];
+  /** Where the download jobs and their batches are. */
   db: Db;
-  /** Where the periodic removals run (Database.maintenanceDb); default `db`. */
-  maintenanceDb?: Db;
+  stores: Wis2DownloadStores;
+  /** What the periodic removals use (on the maintenance connection). */
+  maintenance: Wis2MaintenanceStores;
   agenda: Agenda;
   subscriptions: SubscriptionService;
   bus: EventBus<Wis2Topics>;
@@ -66,7 +70,6 @@ const bump = (map: Map<string, number>, key: string | null) => {
 const asList = (map: Map<string, number>) => [...map].map(([broker, count]) => ({ broker, count }));
 
 export class Wis2Downloader {
-  private readonly records: DownloadRecords;
   private manager: MqttConnectionManager | null = null;
   private router: NotificationRouter | null = null;
   private counts: Counts = emptyCounts();
@@ -79,16 +82,16 @@ export class Wis2Downloader {
   private readonly gate: DownloadGate;
 
   constructor(private readonly deps: Wis2DownloaderDeps) {
-    this.records = new DownloadRecords(deps.db);
     const concurrency = Object.values(DOWNLOAD_QUEUES).reduce((a, b) => a + b, 0);
     this.gate = new DownloadGate(deps.maxQueuedDownloads ?? 2 * concurrency);
   }
 
   /** Defines the three download jobs; call before agenda.start(). */
   defineJobs(): void {
-    const { config, db, subscriptions, log } = this.deps;
+    const { config, db, stores, subscriptions, log } = this.deps;
     defineWis2DownloadJobs(this.deps.agenda, {
       db,
+      stores,
       dataRoot: config.dataFolder,
       credentialsFor: (id) => subscriptions.credentialsFor(id).catch(() => null),
       allowPrivateNetworks: config.allowPrivateNetworks,
@@ -178,7 +181,7 @@ export class Wis2Downloader {
   /** Expired dedup trackers and stale locks (the reference's Redis TTLs), old records and orphaned batches go. */
   private async removeExpired(): Promise<void> {
     try {
-      const removed = await removeExpiredWis2Data(this.deps.maintenanceDb ?? this.deps.db, { recordRetentionDays: this.deps.config.recordRetentionDays });
+      const removed = await removeExpiredWis2Data(this.deps.maintenance, { recordRetentionDays: this.deps.config.recordRetentionDays });
       if (removed.dedup + removed.records + removed.batches > 0) this.deps.log.info(removed, 'expired WIS2 data removed');
     } catch (error) {
       this.deps.log.warn({ err: error }, 'could not remove expired WIS2 data');
@@ -246,7 +249,7 @@ export class Wis2Downloader {
     };
     let recordId: string | null = null;
     try {
-      recordId = await this.records.insert(record);
+      recordId = await this.deps.stores.records.insert(record);
     } catch (error) {
       this.deps.log.warn({ err: error }, 'could not write wis2 download record');
     }

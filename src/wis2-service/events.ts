@@ -3,7 +3,7 @@
  * `wis2Downloads`, the metrics of the serving process), subscription changes (the MQTT side re-syncs) and the
  * notification counters of the MQTT side, flushed in batches.
  */
-import type { DownloadRecord } from './download/records.js';
+import type { DownloadRecord } from './downloads/records.js';
 
 /** One finished download job or a notification skipped before download, as stored in `wis2_downloads`. */
 export type Wis2DownloadEvent = DownloadRecord & { id: string | null };

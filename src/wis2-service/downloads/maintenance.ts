@@ -6,9 +6,8 @@
  */
 import type { Db } from 'mongodb';
 import { AGENDA_JOBS_COLLECTION } from '../../infra/mongo.js';
-import { DedupStore } from './dedup-store.js';
-import { BATCHES_COLLECTION, WIS2_DOWNLOAD_JOB_PREFIX, type BatchDocument } from './job.js';
-import { DownloadRecords } from './records.js';
+import { BATCHES_COLLECTION, WIS2_DOWNLOAD_JOB_PREFIX, type BatchDocument } from '../../wis2/download/job.js';
+import type { Wis2MaintenanceStores } from './stores.js';
 
 /** A batch younger than this may belong to a job whose insert has not landed yet (they are written one after the other). */
 const BATCH_GRACE_MS = 3_600_000;
@@ -19,11 +18,11 @@ export interface Wis2Removals {
   batches: number;
 }
 
-export async function removeExpiredWis2Data(db: Db, options: { recordRetentionDays: number; now?: Date }): Promise<Wis2Removals> {
+export async function removeExpiredWis2Data(stores: Wis2MaintenanceStores, options: { recordRetentionDays: number; now?: Date }): Promise<Wis2Removals> {
   const now = options.now ?? new Date();
-  const dedup = await new DedupStore(db).purgeExpired(now);
-  const records = await new DownloadRecords(db).removeRecordedBefore(new Date(now.getTime() - options.recordRetentionDays * 86_400_000));
-  const batches = await removeOrphanBatches(db, now);
+  const dedup = await stores.dedup.purgeExpired(now);
+  const records = await stores.records.removeRecordedBefore(new Date(now.getTime() - options.recordRetentionDays * 86_400_000));
+  const batches = await removeOrphanBatches(stores.db, now);
   return { dedup, records, batches };
 }
 

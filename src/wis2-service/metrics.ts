@@ -9,7 +9,7 @@
  * escapes `\`, `"` and newlines in label values (the reference does not; §3.1 recommends it).
  */
 import { Counter, Gauge, Registry } from 'prom-client';
-import type { DownloadOutcome } from './outcomes.js';
+import type { DownloadOutcome } from '../wis2/outcomes.js';
 
 export const METRIC_PREFIX = 'wis2downloader_';
 

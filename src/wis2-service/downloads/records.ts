@@ -4,7 +4,7 @@
  */
 import { ObjectId, type Collection, type Db } from 'mongodb';
 import { InsertBatcher } from '../../infra/batched-commands.js';
-import type { DownloadStatus } from '../outcomes.js';
+import type { DownloadStatus } from '../../wis2/outcomes.js';
 
 export const DOWNLOADS_COLLECTION = 'wis2_downloads';
 

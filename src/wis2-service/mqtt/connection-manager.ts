@@ -8,7 +8,7 @@
 // Credentials are never logged, returned by status() or kept in the URL handed to the client.
 import { createHash } from 'node:crypto';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import { topicMatches, validateMqttTopicFilter } from '../topics.js';
+import { topicMatches, validateMqttTopicFilter } from '../../wis2/topics.js';
 
 /** A message as local subscribers see it. */
 export interface MqttMessage {

@@ -9,7 +9,7 @@ export type Queue = (typeof QUEUES)[number];
 export const DEFAULT_QUEUE: Queue = 'small_files';
 
 /**
- * Where the credentials may go (./credential-hosts.ts): `hosts` (canonical names, `*.` wildcards, IP addresses) and
+ * Where the credentials may go (src/wis2/credential-hosts.ts): `hosts` (canonical names, `*.` wildcards, IP addresses) and
  * `allow_insecure_http`. Absent `hosts` means no host at all. Not secret: shown in responses.
  */
 export interface CredentialScopeFields {
