@@ -35,7 +35,8 @@ import { MongoBackend } from '@agendajs/mongo-backend';
 import { MongoClient, type CommandFailedEvent, type CommandStartedEvent, type CommandSucceededEvent, type Db } from 'mongodb';
 import { createBatchEnqueue } from '../src/wis2/download/batch-enqueue.ts';
 import { DownloadGate } from '../src/wis2/download/gate.ts';
-import { DOWNLOADS_COLLECTION, defineWis2DownloadJobs, enqueueDownload, type DownloadResult } from '../src/wis2/download/index.ts';
+import { DOWNLOADS_COLLECTION, enqueueDownload, type DownloadResult } from '../src/wis2/download/index.ts';
+import { defineWis2DownloadJobs } from '../jobs/download-wis2-batch.ts';
 import { DOWNLOAD_QUEUES, type DownloadRequest } from '../src/wis2/pipeline/download-request.ts';
 import {
   createNotificationRouter, type NotificationRouter, type RouterEvent, type RouterMqttMessage,

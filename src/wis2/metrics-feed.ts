@@ -10,7 +10,7 @@ import type { Db } from 'mongodb';
 import type { EventBus } from '../infra/event-bus.js';
 import { AGENDA_JOBS_COLLECTION } from '../infra/mongo.js';
 import type { Logger } from '../logger.js';
-import { downloadJobName } from './download/job.js';
+import { downloadJobName } from './download/batch-jobs.js';
 import type { Wis2Topics } from './events.js';
 import type { Wis2Metrics } from './metrics.js';
 import { DOWNLOAD_QUEUES, type DownloadQueue } from './pipeline/download-request.js';

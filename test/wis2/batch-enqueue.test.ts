@@ -14,7 +14,8 @@ import { Agenda } from 'agenda';
 import { MongoBackend } from '@agendajs/mongo-backend';
 import { startTestDatabase, type TestDatabase } from '../helpers/app-harness.ts';
 import { createBatchEnqueue } from '../../src/wis2/download/batch-enqueue.ts';
-import { defineWis2DownloadJobs, enqueueDownload, type DownloadJobData, type DownloadResult } from '../../src/wis2/download/index.ts';
+import { enqueueDownload, type DownloadJobData, type DownloadResult } from '../../src/wis2/download/index.ts';
+import { defineWis2DownloadJobs } from '../../jobs/download-wis2-batch.ts';
 
 const DAY = new Date('2026-03-05T12:00:00Z');
 const body = (name: string) => Buffer.concat([Buffer.from('BUFR'), Buffer.from(name.padEnd(200, '.')), Buffer.from('7777')]);

@@ -13,7 +13,6 @@ import { startTestDatabase, type TestDatabase } from '../helpers/app-harness.ts'
 import {
   DOWNLOADS_COLLECTION,
   DedupStore,
-  defineWis2DownloadJobs,
   enqueueDownload,
   isPrivateAddress,
   processDownload,
@@ -21,6 +20,7 @@ import {
   type DownloadJobData,
   type DownloadResult,
 } from '../../src/wis2/download/index.ts';
+import { defineWis2DownloadJobs } from '../../jobs/download-wis2-batch.ts';
 import type { DownloadOutcome } from '../../src/wis2/outcomes.ts';
 
 const BUFR = Buffer.concat([Buffer.from('BUFR'), Buffer.alloc(200, 7), Buffer.from('7777')]);

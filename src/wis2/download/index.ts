@@ -1,4 +1,4 @@
-/** The WIS2 download step: address guard, fetcher, dedup store, records, job handler and Agenda jobs. */
+/** The WIS2 download step: address guard, fetcher, dedup store, records, the handler and the enqueue of its jobs (run by jobs/download-wis2-batch.ts). */
 export { addressRefusal, guardUrl, isPrivateAddress, type GuardOptions, type GuardResult, type ResolvedAddress } from './address-guard.js';
 export { cacheHost, fetchToFile, type FetchFailure, type FetchOptions, type FetchResult, type FetchSuccess } from './fetcher.js';
 export { DedupStore, SEEN_COLLECTION, type DedupHit, type DedupKeys, type DedupStoreOptions } from './dedup-store.js';
@@ -11,11 +11,5 @@ export {
   type DownloadJobData,
   type DownloadResult,
 } from './handler.js';
-export {
-  defineWis2DownloadJobs,
-  downloadJobName,
-  enqueueDownload,
-  WIS2_DOWNLOAD_JOB_PREFIX,
-  type StoredBatchData,
-  type Wis2DownloadJobContext,
-} from './job.js';
+export { createBatchEnqueue, enqueueDownload, type BatchEnqueue, type BatchEnqueueOptions } from './batch-enqueue.js';
+export { downloadJobName, WIS2_DOWNLOAD_JOB_PREFIX, type StoredBatchData } from './batch-jobs.js';

@@ -1,33 +1,23 @@
 /**
- * The Agenda side of the download step: one job definition per reference queue (`DOWNLOAD_QUEUES`: high_priority,
- * small_files, large_files). A job carries a *batch* of downloads for its queue, not one file: Agenda finds and locks
- * the next job with a query that reads its whole collection (FerretDB has no index it could use for it), so the job
- * collection must stay small and be read seldom. The downloads of every batch a process runs share that queue's
- * concurrency (8, 24, 8), so a batch of 40 and forty batches of one put the same load on the network.
+ * The WIS2 download job: one definition per reference queue (`DOWNLOAD_QUEUES`: high_priority, small_files,
+ * large_files), each job a batch of downloads for its queue (src/wis2/download/batch-jobs.ts). The downloads of every
+ * batch a process runs share that queue's concurrency (8, 24, 8), so a batch of 40 and forty batches of one put the
+ * same load on the network.
  */
 import type { Agenda, Job } from 'agenda';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { ObjectId, type Collection, type Db, type Document } from 'mongodb';
-import { whileLocked } from '../../infra/job-lock.js';
-import { AGENDA_JOBS_COLLECTION } from '../../infra/mongo.js';
-import { outcomes } from '../outcomes.js';
-import { DOWNLOAD_QUEUES, type DownloadQueue } from '../pipeline/download-request.js';
-import { DedupStore } from './dedup-store.js';
-import { processDownload, type DownloadContext, type DownloadJobData } from './handler.js';
-import { DownloadRecords } from './records.js';
+import { whileLocked } from '../src/infra/job-lock.js';
+import { AGENDA_JOBS_COLLECTION } from '../src/infra/mongo.js';
+import { outcomes } from '../src/wis2/outcomes.js';
+import { DOWNLOAD_QUEUES, type DownloadQueue } from '../src/wis2/pipeline/download-request.js';
+import { DedupStore } from '../src/wis2/download/dedup-store.js';
+import { processDownload, type DownloadContext, type DownloadJobData } from '../src/wis2/download/handler.js';
+import { DownloadRecords } from '../src/wis2/download/records.js';
+import { BATCHES_COLLECTION, downloadJobName, type BatchDocument, type StoredBatchData } from '../src/wis2/download/batch-jobs.js';
 
-export const WIS2_DOWNLOAD_JOB_PREFIX = 'wis2.download.';
 /** Batch jobs one process runs at once per queue: the next batch starts while the last one's slowest files finish. */
 const BATCHES_AT_ONCE = 4;
-
-export function downloadJobName(queue: DownloadQueue): string {
-  return `${WIS2_DOWNLOAD_JOB_PREFIX}${queue}`;
-}
-
-/** The queue a request goes to (unknown queues fall back to small_files). */
-export function queueOf(request: DownloadJobData): DownloadQueue {
-  return request.queue in DOWNLOAD_QUEUES ? request.queue : 'small_files';
-}
 
 export interface Wis2DownloadJobContext extends DownloadContext {
   /** Overrides the DOWNLOAD_QUEUES concurrency per queue: downloads at once per process. */
@@ -42,37 +32,9 @@ export interface Wis2DownloadJobContext extends DownloadContext {
   track?: <T>(work: Promise<T>) => Promise<T>;
 }
 
-/** Where a batch job's requests are kept, one document per batch, removed with its job. */
-export const BATCHES_COLLECTION = 'wis2_download_batches';
-
-/**
- * A job's data as stored: its requests, each as one JSON text (MongoDB servers pay per stored field, the bundled
- * FerretDB markedly so, and the job needs each request whole), either in the job (`requests`) or, for the batches of
- * the notification pipeline, in their own document of BATCHES_COLLECTION (`batch`): Agenda reads, and on every save
- * writes back, whole job documents, so they stay small. Then how many, which are done (indexes), and how often the
- * job was started. Jobs stored by earlier versions hold one request (`request`, or its fields inline) and still run.
- */
-export interface StoredBatchData {
-  count: number;
-  requests?: string[];
-  batch?: ObjectId;
-  done?: number[];
-  starts?: number;
-}
-
-export interface BatchDocument {
-  _id: ObjectId;
-  requests: string[];
-}
-
 interface LegacyJobData {
   request?: string;
   starts?: number;
-}
-
-/** A batch job's data with its requests (JSON texts) in the job itself. */
-export function packBatch(requestTexts: string[]): StoredBatchData {
-  return { count: requestTexts.length, requests: requestTexts };
 }
 
 async function requestsOf(data: StoredBatchData | LegacyJobData | DownloadJobData, db: Db): Promise<DownloadJobData[] | null> {
@@ -179,9 +141,4 @@ async function runDownloadBatch(job: Job<StoredBatchData>, context: Wis2Download
     },
     (error) => context.log?.warn({ err: error, job: String(job.attrs._id) }, 'download job lock refresh failed'),
   );
-}
-
-/** Queues one download now, as a batch of one on the request's queue. */
-export async function enqueueDownload(agenda: Agenda, request: DownloadJobData): Promise<Job<StoredBatchData>> {
-  return agenda.now<StoredBatchData>(downloadJobName(queueOf(request)), packBatch([JSON.stringify(request)]));
 }
