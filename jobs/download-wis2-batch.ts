@@ -7,6 +7,7 @@
 import type { Agenda, Job } from 'agenda';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { ObjectId, type Collection, type Db, type Document } from 'mongodb';
+import type { z } from 'zod';
 import { whileLocked } from '../src/infra/job-lock.js';
 import { AGENDA_JOBS_COLLECTION } from '../src/infra/mongo.js';
 import { outcomes } from '../src/wis2/outcomes.js';
@@ -14,7 +15,15 @@ import { DOWNLOAD_QUEUES, type DownloadQueue } from '../src/wis2/pipeline/downlo
 import { DedupStore } from '../src/wis2/download/dedup-store.js';
 import { processDownload, type DownloadContext, type DownloadJobData } from '../src/wis2/download/handler.js';
 import { DownloadRecords } from '../src/wis2/download/records.js';
-import { BATCHES_COLLECTION, downloadJobName, type BatchDocument, type StoredBatchData } from '../src/wis2/download/batch-jobs.js';
+import {
+  BATCHES_COLLECTION,
+  downloadJobName,
+  storedBatchData,
+  storedBatchDocument,
+  storedDownloadRequest,
+  type BatchDocument,
+} from '../src/wis2/download/batch-jobs.js';
+import { defineJob, describeIssues, fieldIssues, type JobDefinition } from './define-job.js';
 
 /** Batch jobs one process runs at once per queue: the next batch starts while the last one's slowest files finish. */
 const BATCHES_AT_ONCE = 4;
@@ -32,42 +41,102 @@ export interface Wis2DownloadJobContext extends DownloadContext {
   track?: <T>(work: Promise<T>) => Promise<T>;
 }
 
-interface LegacyJobData {
-  request?: string;
-  starts?: number;
+type StoredBatch = z.output<typeof storedBatchData>;
+
+/** A request of the batch, as stored, and the path of its field for messages. */
+interface StoredRequest {
+  stored: unknown;
+  field: string;
 }
 
-async function requestsOf(data: StoredBatchData | LegacyJobData | DownloadJobData, db: Db): Promise<DownloadJobData[] | null> {
-  const batch = data as Partial<StoredBatchData>;
-  const parse = (texts: string[]) => texts.map((r) => JSON.parse(r) as DownloadJobData);
-  if (Array.isArray(batch.requests)) return parse(batch.requests);
-  if (batch.batch) {
-    const stored = await db.collection<BatchDocument>(BATCHES_COLLECTION).findOne({ _id: new ObjectId(String(batch.batch)) });
-    return stored ? parse(stored.requests) : null;
+/** The batch's requests as stored; null when its batch document is gone. */
+async function storedRequestsOf(data: StoredBatch, db: Db): Promise<StoredRequest[] | null> {
+  const each = (texts: string[], field: string) => texts.map((stored, i) => ({ stored, field: `${field}[${i}]` }));
+  if (data.requests) return each(data.requests, 'data.requests');
+  if (data.batch) {
+    const id = new ObjectId(String(data.batch));
+    const document = await db.collection<BatchDocument>(BATCHES_COLLECTION).findOne({ _id: id });
+    if (!document) return null;
+    const where = `${BATCHES_COLLECTION} ${id}`;
+    const batch = storedBatchDocument.safeParse(document);
+    if (!batch.success) throw new Error(`${where} has invalid requests: ${describeIssues(fieldIssues(batch.error, where))}`);
+    return each(batch.data.requests, `${where}.requests`);
   }
-  const legacy = data as LegacyJobData;
-  return [typeof legacy.request === 'string' ? (JSON.parse(legacy.request) as DownloadJobData) : (data as DownloadJobData)];
+  if (data.request !== undefined) return [{ stored: data.request, field: 'data.request' }];
+  return [{ stored: data, field: 'data' }];
 }
 
-/** Defines the three download jobs on `agenda`. Outcomes go to the record collection and `onOutcome`. */
-export function defineWis2DownloadJobs(agenda: Agenda, jobContext: Wis2DownloadJobContext): void {
+type ReadRequest = { ok: true; request: DownloadJobData } | { ok: false; request: DownloadJobData; problem: string };
+
+/** One request, parsed and checked; one that is not a request is kept with the ids it carries, for its record. */
+function readRequest({ stored, field }: StoredRequest): ReadRequest {
+  let value: unknown = stored;
+  if (typeof stored === 'string') {
+    try {
+      value = JSON.parse(stored);
+    } catch (error) {
+      return { ok: false, request: idsOf(null), problem: `${field}: not JSON (${(error as Error).message})` };
+    }
+  }
+  const request = storedDownloadRequest.safeParse(value);
+  if (request.success) return { ok: true, request: request.data };
+  return { ok: false, request: idsOf(value), problem: describeIssues(fieldIssues(request.error, field)) };
+}
+
+/** A request holding only what identifies a refused one (subscription, message, topic, link), for its record and event. */
+function idsOf(value: unknown): DownloadJobData {
+  const fields = typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
+  const text = (key: string) => (typeof fields[key] === 'string' ? (fields[key] as string) : '');
+  return {
+    subscriptionId: text('subscriptionId'),
+    messageId: text('messageId'),
+    topic: text('topic'),
+    href: text('href'),
+    receivedAt: text('receivedAt'),
+    savePath: '',
+    centreId: null,
+    dataId: null,
+    metadataId: null,
+    pubtime: null,
+    overwrite: false,
+    expectedSize: null,
+    integrity: null,
+    declaredMediaType: null,
+    filter: null,
+    queue: 'small_files',
+  };
+}
+
+/**
+ * The three download jobs. A job whose data is not a batch fails with InvalidJobData (define-job.ts). Within a batch,
+ * a request that cannot be read is recorded FAILED InvalidJobData (in wis2_downloads, on the bus, in the failed
+ * downloads metric), with the field and the reason, under the subscription and message ids it carries; the others
+ * are downloaded, and the job ends and is removed as any other.
+ */
+export function wis2DownloadJobs(jobContext: Wis2DownloadJobContext): JobDefinition[] {
   const lockLifetime = jobContext.lockLifetimeMs ?? 600_000;
   const context: Wis2DownloadJobContext = {
     ...jobContext,
     dedupStore: jobContext.dedupStore ?? new DedupStore(jobContext.db, jobContext.dedup),
     records: jobContext.records ?? new DownloadRecords(jobContext.db),
   };
-  for (const queue of Object.keys(DOWNLOAD_QUEUES) as DownloadQueue[]) {
+  const batchesAtOnce = context.batchesAtOnce ?? BATCHES_AT_ONCE;
+  return (Object.keys(DOWNLOAD_QUEUES) as DownloadQueue[]).map((queue) => {
     const downloadsAtOnce = pLimit(context.concurrency?.[queue] ?? DOWNLOAD_QUEUES[queue]);
-    agenda.define<StoredBatchData>(
-      downloadJobName(queue),
-      async (job: Job<StoredBatchData>) => {
-        const work = runDownloadBatch(job, context, lockLifetime, downloadsAtOnce);
+    const name = downloadJobName(queue);
+    return defineJob(
+      { name, data: storedBatchData, concurrency: batchesAtOnce, lockLifetime, removeOnComplete: true, log: context.log },
+      async (data, job) => {
+        const work = runDownloadBatch(name, job, data, context, lockLifetime, downloadsAtOnce);
         await (context.track ? context.track(work) : work);
       },
-      { concurrency: context.batchesAtOnce ?? BATCHES_AT_ONCE, lockLimit: context.batchesAtOnce ?? BATCHES_AT_ONCE, lockLifetime, removeOnComplete: true },
     );
-  }
+  });
+}
+
+/** Defines the three download jobs on `agenda`. Outcomes go to the record collection and `onOutcome`. */
+export function defineWis2DownloadJobs(agenda: Agenda, context: Wis2DownloadJobContext): void {
+  for (const job of wis2DownloadJobs(context)) job.defineOn(agenda);
 }
 
 /**
@@ -101,13 +170,21 @@ function doneMarker(jobs: Collection<Document>, id: ObjectId, onError: (error: u
  * has its unfinished downloads recorded FAILED once it has used its attempts instead of running forever; its lock is
  * kept fresh while it runs (whileLocked).
  */
-async function runDownloadBatch(job: Job<StoredBatchData>, context: Wis2DownloadJobContext, lockLifetime: number, downloadsAtOnce: LimitFunction): Promise<void> {
-  const requests = await requestsOf(job.attrs.data, context.db);
-  if (!requests) {
+async function runDownloadBatch(
+  name: string,
+  job: Job,
+  data: StoredBatch,
+  context: Wis2DownloadJobContext,
+  lockLifetime: number,
+  downloadsAtOnce: LimitFunction,
+): Promise<void> {
+  const stored = await storedRequestsOf(data, context.db);
+  if (!stored) {
     // Its requests were removed with a run that finished all of them, just before its worker died.
     context.log?.warn({ job: String(job.attrs._id) }, 'download batch without its requests: nothing to do');
     return;
   }
+  const requests = stored.map(readRequest);
   const maxAttempts = context.maxAttempts ?? 3;
   // Agenda hands out ids as strings. No projection: FerretDB's findAndModify does not implement one. A failed count must not lose the downloads.
   const id = new ObjectId(String(job.attrs._id));
@@ -116,27 +193,33 @@ async function runDownloadBatch(job: Job<StoredBatchData>, context: Wis2Download
     context.log?.warn({ err: error, job: String(job.attrs._id) }, 'download job start not counted');
     return null;
   });
-  const stored = (counted?.data ?? job.attrs.data) as Partial<StoredBatchData>;
-  const starts = stored.starts ?? 1;
-  const done = new Set(stored.done ?? []);
-  const pending = requests.map((request, index) => ({ request, index })).filter(({ index }) => !done.has(index));
+  const now = storedBatchData.safeParse(counted?.data).data ?? data;
+  const starts = now.starts ?? 1;
+  const done = new Set(now.done ?? []);
+  const pending = requests.map((read, index) => ({ read, index })).filter(({ index }) => !done.has(index));
   const marker = doneMarker(jobs, id, (error) => context.log?.warn({ err: error, job: String(job.attrs._id) }, 'download job progress not stored'));
-  const refusal = starts > maxAttempts ? outcomes.tooManyAttempts(starts - 1, maxAttempts) : undefined;
+  const tooMany = starts > maxAttempts ? outcomes.tooManyAttempts(starts - 1, maxAttempts) : undefined;
+  const refusalOf = (read: ReadRequest) => {
+    if (read.ok) return tooMany;
+    const reason = `job ${name} ${String(job.attrs._id)} has an invalid request, not downloaded: ${read.problem}`;
+    context.log?.error({ job: name, job_id: String(job.attrs._id), subscription: read.request.subscriptionId, message_id: read.request.messageId }, reason);
+    return outcomes.invalidJobData(reason);
+  };
   await whileLocked(
     job,
     lockLifetime,
     async () => {
       await Promise.all(
-        pending.map(({ request, index }) =>
+        pending.map(({ read, index }) =>
           downloadsAtOnce(async () => {
-            await processDownload(request, context, refusal);
+            await processDownload(read.request, context, refusalOf(read));
             marker.mark(index);
           }),
         ),
       );
       await marker.settled();
-      if (job.attrs.data.batch) {
-        await context.db.collection<BatchDocument>(BATCHES_COLLECTION).deleteOne({ _id: new ObjectId(String(job.attrs.data.batch)) });
+      if (data.batch) {
+        await context.db.collection<BatchDocument>(BATCHES_COLLECTION).deleteOne({ _id: new ObjectId(String(data.batch)) });
       }
     },
     (error) => context.log?.warn({ err: error, job: String(job.attrs._id) }, 'download job lock refresh failed'),

@@ -28,7 +28,7 @@ export interface AppServices {
   wis2Subscriptions: SubscriptionService;
   /** The WIS2 download history (`wis2_downloads`); live outcomes are the bus topic `wis2Download`. */
   wis2Downloads: DownloadRecords;
-  /** The MQTT side and download jobs (roles worker and all). */
+  /** The MQTT side: notifications routed to download jobs (roles worker and all). */
   wis2Downloader?: Wis2Downloader;
   /** The WIS2 downloader's Prometheus metrics, exposed at `GET /metrics` on WIS2_PORT (same roles). */
   wis2Metrics?: Wis2Metrics;

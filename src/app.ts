@@ -19,8 +19,8 @@ import { createRestRouter } from './http/rest/router.js';
 import { createWebUi } from './http/web-ui.js';
 import { createGraphqlServer, type GraphqlServer } from './graphql/server.js';
 import { agendaTaskQueue } from '../jobs/agenda-queue.js';
-import { defineProcessFlight, flightBudgetOvercommit, RunningJobs } from '../jobs/process-flight.js';
-import { scheduleCleanup } from '../jobs/cleanup-expired-tasks.js';
+import { registerJobs } from '../jobs/register-jobs.js';
+import { RunningJobs } from '../jobs/running-jobs.js';
 import type { AppServices } from './app-services.js';
 import { GASFLUX_API_VERSION } from './gasflux/version.js';
 import { createWis2Router, loadOrCreateKey, SubscriptionService, SubscriptionStore } from './wis2/subscriptions/index.js';
@@ -121,21 +121,8 @@ export function buildApp(config: AppConfig, options: { quietLogs?: boolean } = {
         events, wis2Subscriptions, wis2Downloads,
       };
 
+      await registerJobs(agenda, { ...services, running }, config.role);
       if (works) {
-        defineProcessFlight(agenda, {
-          tasks,
-          uploadFolder: config.uploadFolder,
-          outputFolder: config.outputFolder,
-          log,
-          concurrency: config.threads,
-          lockLifetimeMs: config.jobLockLifetime * 1000,
-          running,
-          budget: { memoryMb: config.flightMemoryMb, timeoutMs: config.flightTimeoutSeconds * 1000 },
-          maxAttempts: config.maxAttempts,
-        });
-        const overcommit = flightBudgetOvercommit(config.threads, config.flightMemoryMb);
-        if (overcommit) log.warn(overcommit);
-        await scheduleCleanup(agenda, { tasks, intervalSeconds: config.taskCleanupInterval, maxAgeSeconds: config.maxTaskAge, log });
         wis2Downloader = new Wis2Downloader({
           config: config.wis2,
           db: database.db,
@@ -144,11 +131,7 @@ export function buildApp(config: AppConfig, options: { quietLogs?: boolean } = {
           subscriptions: wis2Subscriptions,
           bus: events,
           log,
-          track: (work) => running.track(work),
-          lockLifetimeMs: config.jobLockLifetime * 1000,
-          maxAttempts: config.maxAttempts,
         });
-        wis2Downloader.defineJobs();
         await agenda.start();
         await wis2Downloader.startListening();
         services.wis2Downloader = wis2Downloader;

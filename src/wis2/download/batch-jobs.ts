@@ -4,7 +4,9 @@
  * not one file: Agenda finds and locks the next job with a query that reads its whole collection (FerretDB has no
  * index it could use for it), so the job collection must stay small and be read seldom.
  */
-import type { ObjectId } from 'mongodb';
+import { ObjectId } from 'mongodb';
+import { z } from 'zod';
+import type { FilterInput } from '../filter/index.js';
 import { DOWNLOAD_QUEUES, type DownloadQueue } from '../pipeline/download-request.js';
 import type { DownloadJobData } from './handler.js';
 
@@ -46,3 +48,46 @@ export interface BatchDocument {
 export function packBatch(requestTexts: string[]): StoredBatchData {
   return { count: requestTexts.length, requests: requestTexts };
 }
+
+const isObjectId = (value: unknown) =>
+  typeof value === 'string' ? /^[0-9a-f]{24}$/i.test(value) : value instanceof ObjectId;
+
+/**
+ * What a download job reads as its data: a batch (StoredBatchData) or a job of an earlier version (`request`, or the
+ * request's fields inline, checked as a request). Each request is checked on its own (storedDownloadRequest), so one
+ * bad request does not cost the others.
+ */
+export const storedBatchData = z.looseObject({
+  count: z.number().int().nonnegative().optional(),
+  requests: z.array(z.string()).optional(),
+  batch: z.custom<ObjectId | string>(isObjectId, `expected the ObjectId of a ${BATCHES_COLLECTION} document`).optional(),
+  request: z.string().optional(),
+  done: z.array(z.number().int().nonnegative()).optional(),
+  starts: z.number().int().nonnegative().optional(),
+});
+
+export const storedBatchDocument = z.object({ requests: z.array(z.string()) });
+
+const nullableText = z.string().nullable();
+
+/** One request as the download job runs it (a DownloadRequest); the filter was checked when its subscription was stored. */
+export const storedDownloadRequest = z.looseObject({
+  subscriptionId: z.string().min(1),
+  savePath: z.string(),
+  topic: z.string(),
+  centreId: nullableText,
+  messageId: z.string(),
+  dataId: nullableText,
+  metadataId: nullableText,
+  pubtime: nullableText,
+  href: z.string(),
+  overwrite: z.boolean(),
+  expectedSize: z.number().nonnegative().nullable(),
+  integrity: z.object({ method: z.string(), value: z.string() }).nullable(),
+  declaredMediaType: nullableText,
+  filter: z.custom<FilterInput>((value) => value == null || (typeof value === 'object' && !Array.isArray(value)), 'expected a filter object'),
+  geometry: z.unknown().optional(),
+  properties: z.record(z.string(), z.unknown()).optional(),
+  queue: z.enum(Object.keys(DOWNLOAD_QUEUES) as [DownloadQueue, ...DownloadQueue[]]).catch('small_files'),
+  receivedAt: z.string(),
+}) satisfies z.ZodType<DownloadJobData>;
