@@ -18,7 +18,7 @@ import { createHttpServer, type HttpServer } from './http/server.js';
 import { createRestRouter } from './http/rest/router.js';
 import { createWebUi } from './http/web-ui.js';
 import { createGraphqlServer, type GraphqlServer } from './graphql/server.js';
-import { agendaTaskQueue } from '../jobs/agenda-queue.js';
+import { agendaFluxJobQueue } from '../jobs/flux-job-queue.js';
 import { registerJobs } from '../jobs/register-jobs.js';
 import { RunningJobs } from '../jobs/running-jobs.js';
 import type { AppServices } from './app-services.js';
@@ -103,7 +103,7 @@ export function buildApp(config: AppConfig, options: { quietLogs?: boolean } = {
       await agenda.ready;
 
       const requestStats = new RequestStats();
-      const tasks = new TaskService(store, bus, agendaTaskQueue(agenda), config, log);
+      const tasks = new TaskService(store, bus, agendaFluxJobQueue(agenda), config, log);
       const uploads = new UploadService(tasks, config.uploadFolder, config.maxContentLength);
       await mkdir(config.wis2.dataFolder, { recursive: true });
       const key = await loadOrCreateKey(config.wis2.secretKeyFile, (message) => log.warn(message));
