@@ -10,7 +10,8 @@ import { ObjectId, type Document } from 'mongodb';
 import { eventually, queueUploadedFile, useTestApp, type RunningApp } from '../helpers/app-harness.ts';
 import { syntheticFlight } from '../helpers/synthetic-flight.ts';
 import { tableToWorkbookBuffer } from '../helpers/table-files.ts';
-import { bufr, FileServer, metrics, recordsOf, sha512 } from '../wis2/helpers/wis2-e2e.ts';
+import { bufr, FileServer, metrics, recordsOf } from '../wis2/helpers/wis2-e2e.ts';
+import { synopRequest } from '../wis2/helpers/download-request.ts';
 import type { DownloadRequest } from '../../src/wis2/pipeline/download-request.ts';
 
 const jobs = (running: RunningApp) => running.app.services().database.db.collection('agendaJobs');
@@ -70,24 +71,13 @@ describe('stored job data is checked before a job runs', () => {
     const request = (subscriptionId: string): DownloadRequest => {
       seq += 1;
       const body = bufr(300, seq);
-      return {
+      return synopRequest(body, {
         subscriptionId,
         savePath: 'validated',
-        topic: 'cache/a/wis2/de-dwd/data/core/weather/surface-based-observations/synop',
-        centreId: 'de-dwd',
         messageId: `validation-msg-${seq}`,
         dataId: `de-dwd/synop/V_${seq}`,
-        metadataId: 'urn:wmo:md:de-dwd:synop',
-        pubtime: '2026-03-05T11:55:00Z',
         href: files.serve(`/files/V_${seq}.bufr4`, body),
-        overwrite: false,
-        expectedSize: body.byteLength,
-        integrity: { method: 'sha512', value: sha512(body) },
-        declaredMediaType: 'application/bufr',
-        filter: {},
-        queue: 'small_files',
-        receivedAt: '2026-03-05T11:56:00Z',
-      };
+      });
     };
     const recordsFor = (subscriptionId: string, n: number) =>
       eventually(async () => {

@@ -3,7 +3,6 @@
 // within each queue's concurrency, and a batch taken over from a dead worker runs only what is left.
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -16,10 +15,10 @@ import { startTestDatabase, type TestDatabase } from '../helpers/app-harness.ts'
 import { createBatchEnqueue } from '../../src/wis2/download/batch-enqueue.ts';
 import { enqueueDownload, type DownloadJobData, type DownloadResult } from '../../src/wis2/download/index.ts';
 import { defineWis2DownloadJobs } from '../../jobs/download-wis2-batch.ts';
+import { synopRequest } from './helpers/download-request.ts';
 
 const DAY = new Date('2026-03-05T12:00:00Z');
 const body = (name: string) => Buffer.concat([Buffer.from('BUFR'), Buffer.from(name.padEnd(200, '.')), Buffer.from('7777')]);
-const sha512 = (data: Buffer) => createHash('sha512').update(data).digest('base64');
 
 describe('batched enqueue of WIS2 downloads', () => {
   let database: TestDatabase;
@@ -102,25 +101,14 @@ describe('batched enqueue of WIS2 downloads', () => {
   const request = (extra: Partial<DownloadJobData> = {}): DownloadJobData => {
     seq += 1;
     const file = `/files/B_${seq}.bufr4`;
-    return {
+    return synopRequest(body(file), {
       subscriptionId: 'batch-sub',
       savePath: 'batched',
-      topic: 'cache/a/wis2/de-dwd/data/core/weather/surface-based-observations/synop',
-      centreId: 'de-dwd',
       messageId: `batch-msg-${seq}`,
       dataId: `de-dwd/synop/B_${seq}`,
-      metadataId: 'urn:wmo:md:de-dwd:synop',
-      pubtime: '2026-03-05T11:55:00Z',
       href: `${base}${file}`,
-      overwrite: false,
-      expectedSize: body(file).byteLength,
-      integrity: { method: 'sha512', value: sha512(body(file)) },
-      declaredMediaType: 'application/bufr',
-      filter: {},
-      queue: 'small_files',
-      receivedAt: '2026-03-05T11:56:00Z',
       ...extra,
-    };
+    });
   };
   const jobInserts = () => inserts.filter((i) => i.collection === 'agendaJobs').map((i) => i.documents);
 
