@@ -3,9 +3,10 @@
  * how long a lock lasts, and a handler that only ever sees data the schema accepted.
  *
  * Stored data the schema refuses (written by another version, edited by hand, damaged) never reaches the handler: the
- * job fails with an InvalidJobData naming the job, the field and the reason. It is logged and thrown to Agenda, which
- * keeps the job in its collection with that `failReason` and `failedAt` and does not run it again (a repeating job
- * comes back at its next time, and fails again until its data is put right). The worker goes on with the next job.
+ * job fails with an InvalidJobData naming the job, the field and the reason (a handler that finds bad data further on,
+ * in a document the job refers to, throws one too). It is logged and thrown to Agenda, which keeps the job in its
+ * collection with that `failReason` and `failedAt` and does not run it again (a repeating job comes back at its next
+ * time, and fails again until its data is put right). The worker goes on with the next job.
  */
 import type { Agenda, Job } from 'agenda';
 import type { z } from 'zod';
@@ -52,23 +53,29 @@ export const describeIssues = (issues: FieldIssue[]) => issues.map(({ field, rea
 
 export class InvalidJobData extends Error {
   override readonly name = 'InvalidJobData';
+  readonly jobId: string;
 
   constructor(
     readonly jobName: string,
-    readonly jobId: string,
+    job: Pick<Job, 'attrs'>,
     readonly issues: FieldIssue[],
   ) {
+    const jobId = String(job.attrs._id);
     super(`job ${jobName} ${jobId} has invalid data, not run: ${describeIssues(issues)}`);
+    this.jobId = jobId;
   }
 }
 
 export function defineJob<Schema extends z.ZodType>(spec: JobSpec<Schema>, handler: JobHandler<Schema>): JobDefinition {
   const run = async (job: Job) => {
-    const parsed = spec.data.safeParse(job.attrs.data);
-    if (parsed.success) return handler(parsed.data, job);
-    const problem = new InvalidJobData(spec.name, String(job.attrs._id), fieldIssues(parsed.error));
-    spec.log?.error({ job: spec.name, job_id: problem.jobId, issues: problem.issues }, problem.message);
-    throw problem;
+    try {
+      const parsed = spec.data.safeParse(job.attrs.data);
+      if (!parsed.success) throw new InvalidJobData(spec.name, job, fieldIssues(parsed.error));
+      await handler(parsed.data, job);
+    } catch (error) {
+      if (error instanceof InvalidJobData) spec.log?.error({ job: error.jobName, job_id: error.jobId, issues: error.issues }, error.message);
+      throw error;
+    }
   };
   return {
     name: spec.name,

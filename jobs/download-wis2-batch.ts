@@ -23,7 +23,7 @@ import {
   storedDownloadRequest,
   type BatchDocument,
 } from '../src/wis2/download/batch-jobs.js';
-import { defineJob, describeIssues, fieldIssues, type JobDefinition } from './define-job.js';
+import { defineJob, describeIssues, fieldIssues, InvalidJobData, type JobDefinition } from './define-job.js';
 
 /** Batch jobs one process runs at once per queue: the next batch starts while the last one's slowest files finish. */
 const BATCHES_AT_ONCE = 4;
@@ -37,7 +37,7 @@ export interface Wis2DownloadJobContext extends DownloadContext {
   batchesAtOnce?: number;
   /** Starts of one job (a dead worker's run counts) before its unfinished downloads are recorded FAILED TooManyAttempts; default 3. */
   maxAttempts?: number;
-  /** Wraps each run, e.g. RunningJobs.track from jobs/process-flight.ts, so shutdown can wait. */
+  /** Wraps each run (RunningJobs.track) so shutdown can wait for it. */
   track?: <T>(work: Promise<T>) => Promise<T>;
 }
 
@@ -50,7 +50,7 @@ interface StoredRequest {
 }
 
 /** The batch's requests as stored; null when its batch document is gone. */
-async function storedRequestsOf(data: StoredBatch, db: Db): Promise<StoredRequest[] | null> {
+async function storedRequestsOf(name: string, job: Job, data: StoredBatch, db: Db): Promise<StoredRequest[] | null> {
   const each = (texts: string[], field: string) => texts.map((stored, i) => ({ stored, field: `${field}[${i}]` }));
   if (data.requests) return each(data.requests, 'data.requests');
   if (data.batch) {
@@ -59,7 +59,7 @@ async function storedRequestsOf(data: StoredBatch, db: Db): Promise<StoredReques
     if (!document) return null;
     const where = `${BATCHES_COLLECTION} ${id}`;
     const batch = storedBatchDocument.safeParse(document);
-    if (!batch.success) throw new Error(`${where} has invalid requests: ${describeIssues(fieldIssues(batch.error, where))}`);
+    if (!batch.success) throw new InvalidJobData(name, job, fieldIssues(batch.error, where));
     return each(batch.data.requests, `${where}.requests`);
   }
   if (data.request !== undefined) return [{ stored: data.request, field: 'data.request' }];
@@ -108,10 +108,10 @@ function idsOf(value: unknown): DownloadJobData {
 }
 
 /**
- * The three download jobs. A job whose data is not a batch fails with InvalidJobData (define-job.ts). Within a batch,
- * a request that cannot be read is recorded FAILED InvalidJobData (in wis2_downloads, on the bus, in the failed
- * downloads metric), with the field and the reason, under the subscription and message ids it carries; the others
- * are downloaded, and the job ends and is removed as any other.
+ * The three download jobs. A job whose data is not a batch, or whose batch document does not hold request texts,
+ * fails with InvalidJobData (define-job.ts). Within a batch, a request that cannot be read is recorded FAILED
+ * InvalidJobData (in wis2_downloads, on the bus, in the failed downloads metric), with the field and the reason, under
+ * the subscription and message ids it carries; the others are downloaded, and the job ends and is removed as any other.
  */
 export function wis2DownloadJobs(jobContext: Wis2DownloadJobContext): JobDefinition[] {
   const lockLifetime = jobContext.lockLifetimeMs ?? 600_000;
@@ -178,7 +178,7 @@ async function runDownloadBatch(
   lockLifetime: number,
   downloadsAtOnce: LimitFunction,
 ): Promise<void> {
-  const stored = await storedRequestsOf(data, context.db);
+  const stored = await storedRequestsOf(name, job, data, context.db);
   if (!stored) {
     // Its requests were removed with a run that finished all of them, just before its worker died.
     context.log?.warn({ job: String(job.attrs._id) }, 'download batch without its requests: nothing to do');

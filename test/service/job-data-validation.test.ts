@@ -118,9 +118,11 @@ describe('stored job data is checked before a job runs', () => {
       assert.ok([...samples.keys()].some((k) => k.startsWith('wis2downloader_failed_total{') && k.includes('reason="InvalidJobData"')), 'counted in the failed downloads metric');
     });
 
-    test('a job whose data is not a batch fails with the field and the reason, and the next batch is downloaded', async () => {
+    test('a job whose data is not a batch, or whose batch document holds no request texts, fails with the field and the reason; the next batch is downloaded', async () => {
       const bad = await storeJob(running(), 'wis2.download.small_files', { count: 1, requests: 'everything', done: [0] });
       const orphan = await storeJob(running(), 'wis2.download.large_files', { count: 1, batch: 'not-an-id' });
+      const { insertedId: batch } = await running().app.services().database.db.collection('wis2_download_batches').insertOne({ requests: [JSON.stringify(request('x')), 7] });
+      const numbers = await storeJob(running(), 'wis2.download.large_files', { count: 2, batch });
       const next = request('after-a-bad-batch');
       await storeJob(running(), 'wis2.download.small_files', { count: 1, requests: [JSON.stringify(next)] });
 
@@ -132,6 +134,11 @@ describe('stored job data is checked before a job runs', () => {
       assert.equal(
         failedBatch.failReason,
         `job wis2.download.large_files ${orphan} has invalid data, not run: data.batch: expected the ObjectId of a wis2_download_batches document`,
+      );
+      const failedRequests = await failedJob(running(), numbers);
+      assert.equal(
+        failedRequests.failReason,
+        `job wis2.download.large_files ${numbers} has invalid data, not run: wis2_download_batches ${batch}.requests[1]: Invalid input: expected string, received number`,
       );
       assert.equal((failed as Document).nextRunAt, null, 'kept for the operator, not run again');
     });
