@@ -7,8 +7,7 @@
 import { ObjectId } from 'mongodb';
 import { z } from 'zod';
 import type { FilterInput } from '../filter/index.js';
-import { DOWNLOAD_QUEUES, type DownloadQueue } from '../pipeline/download-request.js';
-import type { DownloadJobData } from './handler.js';
+import { DOWNLOAD_QUEUES, type DownloadQueue, type DownloadRequest } from '../pipeline/download-request.js';
 
 export const WIS2_DOWNLOAD_JOB_PREFIX = 'wis2.download.';
 
@@ -17,7 +16,7 @@ export function downloadJobName(queue: DownloadQueue): string {
 }
 
 /** The queue a request goes to (unknown queues fall back to small_files). */
-export function queueOf(request: DownloadJobData): DownloadQueue {
+export function queueOf(request: DownloadRequest): DownloadQueue {
   return request.queue in DOWNLOAD_QUEUES ? request.queue : 'small_files';
 }
 
@@ -90,4 +89,4 @@ export const storedDownloadRequest = z.looseObject({
   properties: z.record(z.string(), z.unknown()).optional(),
   queue: z.enum(Object.keys(DOWNLOAD_QUEUES) as [DownloadQueue, ...DownloadQueue[]]).catch('small_files'),
   receivedAt: z.string(),
-}) satisfies z.ZodType<DownloadJobData>;
+}) satisfies z.ZodType<DownloadRequest>;
