@@ -229,7 +229,8 @@ describe('batched enqueue of WIS2 downloads', () => {
         await Promise.all(part.map((r) => batcher.enqueue(r)));
       }
       assert.deepEqual(jobInserts(), [1, 1, 1]);
-      await until(() => seen.length === requests.length);
+      // A download is marked done after its outcome is reported, so the last marks may still be on their way.
+      await until(() => seen.length === requests.length && doneMarks.length === requests.length);
     });
     assert.deepEqual(seen.map((s) => s.outcome.status), Array(30).fill('SUCCESS'));
     assert.ok(mostInFlight <= 8, `at most 8 high_priority downloads at once, saw ${mostInFlight}`);
