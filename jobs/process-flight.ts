@@ -2,42 +2,24 @@
 import { readFile, rm } from 'node:fs/promises';
 import { totalmem } from 'node:os';
 import { join, relative } from 'node:path';
-import type { Agenda, Job } from 'agenda';
+import type { Job } from 'agenda';
+import { z } from 'zod';
 import type { Logger } from '../src/logger.js';
 import type { TaskService } from '../src/domain/task-service.js';
-import type { ResultType, TaskProgress, TaskResultFile } from '../src/domain/task.js';
+import { isTaskId, type ResultType, type TaskProgress, type TaskResultFile } from '../src/domain/task.js';
 import { apiStageName, STAGE_MESSAGES } from '../src/domain/stage-names.js';
 import { failureText } from '../src/domain/task-wording.js';
 import { whileLocked } from '../src/infra/job-lock.js';
 import { FluxRunLimit, FluxRunStopped, runFluxWorker, type FluxRunBudget } from './run-flux-worker.js';
 import { ActiveRuns } from './active-runs.js';
 import { LatestOnlyWriter } from './latest-only-writer.js';
+import { defineJob, type JobDefinition } from './define-job.js';
+import type { RunningJobs } from './running-jobs.js';
 
 export const PROCESS_FLIGHT_JOB = 'gasflux.process-flight';
 
-export interface ProcessFlightData {
-  taskId: string;
-}
-
-/** Jobs this process is running right now; agenda's drain() can miss a job that has just ended. */
-export class RunningJobs {
-  private count = 0;
-  private idle: (() => void)[] = [];
-
-  async track<T>(work: Promise<T>): Promise<T> {
-    this.count += 1;
-    try {
-      return await work;
-    } finally {
-      this.count -= 1;
-      if (this.count === 0) this.idle.splice(0).forEach((resolve) => resolve());
-    }
-  }
-
-  whenIdle(): Promise<void> {
-    return this.count === 0 ? Promise.resolve() : new Promise((resolve) => this.idle.push(resolve));
-  }
-}
+/** A flux job's stored data: the task it processes; everything else is read from the task. */
+const processFlightData = z.object({ taskId: z.string().refine(isTaskId, 'expected a task id (a UUID)') });
 
 export interface ProcessFlightContext {
   tasks: TaskService;
@@ -87,20 +69,24 @@ function overBudget(limit: FluxRunLimit, stage: string) {
 const RESULT_TYPES: Record<string, ResultType> = { report: 'report', data: 'data', config: 'config', output_vars: 'metadata' };
 const PROGRESS_INTERVAL_MS = 250;
 
-export function defineProcessFlight(agenda: Agenda, context: ProcessFlightContext): void {
+/** The flux job. A job whose data names no task fails with InvalidJobData (there is no task it could fail). */
+export function processFlightJob(context: ProcessFlightContext): JobDefinition {
   const runs = new ActiveRuns();
   context.tasks.onRunStopRequest((taskId, attempt) => runs.stop(taskId, attempt));
-  agenda.define<ProcessFlightData>(PROCESS_FLIGHT_JOB, (job) => context.running.track(processFlight(job, context, runs)), {
-    concurrency: context.concurrency,
-    // Lock no more jobs than can run, so queued ones stay in the database where priority changes apply.
-    lockLimit: context.concurrency,
-    lockLifetime: context.lockLifetimeMs,
-    removeOnComplete: true,
-  });
+  return defineJob(
+    {
+      name: PROCESS_FLIGHT_JOB,
+      data: processFlightData,
+      concurrency: context.concurrency,
+      lockLifetime: context.lockLifetimeMs,
+      removeOnComplete: true,
+      log: context.log,
+    },
+    ({ taskId }, job) => context.running.track(runFlightTask(taskId, job, context, runs)),
+  );
 }
 
-async function processFlight(job: Job<ProcessFlightData>, context: ProcessFlightContext, runs: ActiveRuns): Promise<void> {
-  const { taskId } = job.attrs.data;
+async function runFlightTask(taskId: string, job: Job, context: ProcessFlightContext, runs: ActiveRuns): Promise<void> {
   const log = context.log.child({ task_id: taskId });
   const task = await context.tasks.startAttempt(taskId, context.maxAttempts, context.lockLifetimeMs);
   if (!task) {

@@ -14,7 +14,7 @@ const MAX_QUEUED = 256;
 type Source = Pick<TaskService, 'subscribe' | 'get'>;
 
 /** Queue between a push listener and a pull consumer; `return()` (a client unsubscribing) detaches the listener. */
-class LiveTaskQueue implements AsyncIterableIterator<Task> {
+class LiveTaskIterator implements AsyncIterableIterator<Task> {
   private readonly queued: Task[] = [];
   private waiting: ((result: IteratorResult<Task>) => void) | null = null;
   private done = false;
@@ -62,7 +62,7 @@ class LiveTaskQueue implements AsyncIterableIterator<Task> {
 /** Every change of every task, as it happens; a state older than one already sent for its task is dropped. */
 export function allTaskEvents(source: Source): AsyncIterableIterator<Task> {
   const newest = new NewestVersions();
-  return new LiveTaskQueue(source, (task) => newest.admit(task));
+  return new LiveTaskIterator(source, (task) => newest.admit(task));
 }
 
 /**
@@ -70,7 +70,7 @@ export function allTaskEvents(source: Source): AsyncIterableIterator<Task> {
  * is no such task.
  */
 export async function followTask(source: Source, id: string): Promise<AsyncGenerator<Task> | null> {
-  const live = new LiveTaskQueue(source, (task) => task.id === id);
+  const live = new LiveTaskIterator(source, (task) => task.id === id);
   let current: Task | null;
   try {
     current = await source.get(id);

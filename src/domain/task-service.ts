@@ -34,7 +34,8 @@ export interface TaskTopics extends Record<string, unknown> {
   taskRunStopped: { id: string; attempt: number };
 }
 
-export interface TaskQueue {
+/** Where a task's processing job waits for a worker (jobs/flux-job-queue.ts). */
+export interface FluxJobQueue {
   /** Queues the task's job; `queuedAt` orders tasks of equal priority (oldest first). */
   enqueue(taskId: string, priority: TaskPriority, queuedAt?: Date): Promise<void>;
   /** Removes the task's queued job, if any. */
@@ -137,7 +138,7 @@ export class TaskService {
   constructor(
     private readonly store: TaskStore,
     private readonly bus: EventBus<TaskTopics>,
-    private readonly queue: TaskQueue,
+    private readonly queue: FluxJobQueue,
     private readonly folders: TaskFolders,
     private readonly log: Logger,
   ) {

@@ -203,17 +203,152 @@ function notDetectedWarning(gas: string, d: PlumeDetection, volume: number): Gas
   };
 }
 
-export function processFlight(flight: Flight, config: GasfluxConfig, options: ProcessOptions = {}): GasfluxResult {
-  const physics = config.physics;
-  const gases = flight.gases;
-  const tracker =
-    options.tracker ?? new ProgressTracker(pipelineSteps(gases.length) + (options.extraSteps ?? 0), options.onProgress);
-  const warnings: GasfluxWarning[] = [...flight.warnings];
-  const col = (name: string) => flight.numeric[name];
-  // Counts of samples the reference states at 1 Hz; corrected physics takes them as seconds at the logging rate.
-  const { sampling } = flight;
-  const atRate = (samples: number) => (sampling.windowsConverted ? samplesAtRate(samples, sampling.rateHz) : samples);
+/** What every step of one run reads: the flight, its config, and where progress and warnings go. */
+interface Run {
+  flight: Flight;
+  config: GasfluxConfig;
+  physics: PhysicsMode;
+  tracker: ProgressTracker;
+  warnings: GasfluxWarning[];
+  col: (name: string) => Float64Array;
+  /** Counts of samples the reference states at 1 Hz; corrected physics takes them as seconds at the logging rate. */
+  atRate: (samples: number) => number;
+}
 
+interface Motion {
+  utmZone: UtmZone;
+  easting: Float64Array;
+  northing: Float64Array;
+  course: ReturnType<typeof computeCourse>;
+  hovers: HoverSegment[];
+  /** 1 on the rows of a hover after its first, which corrected physics leaves out; undefined when it leaves none out. */
+  stationary: Uint8Array | undefined;
+  /** The rows not left out; null when none are. */
+  movingRows: Int32Array | null;
+}
+
+interface Baseline {
+  gas: string;
+  fit: Float64Array;
+  normalised: Float64Array;
+  signal: Uint8Array;
+  windows: BackgroundWindows;
+}
+
+/** The rows the curtain (or spiral) keeps, in its plane. */
+interface Plane {
+  kept: Uint8Array;
+  keptRows: Int32Array;
+  transectNumbers: Int32Array | null;
+  transectRange: [number, number] | null;
+  planeAngle: number | null;
+  transectSwitchLag: number | null;
+  x: Float64Array;
+  y: Float64Array;
+  distanceFromFit: Float64Array | null;
+  winddirRel: Float64Array | null;
+  windspeed: Float64Array;
+}
+
+/** A plane's kept rows with what the steps after it read of them. */
+interface KeptRows extends Plane {
+  windspeedMeasured: Float64Array;
+  height: Float64Array;
+  heightAgl: Float64Array | null;
+}
+
+interface GridLayout {
+  grid: KrigingGrid;
+  ground: GroundProfile | null;
+  groundElevation: Float64Array | null;
+  /** The distinct data points the kriging uses, and their neighbours per node. */
+  unique: Int32Array;
+  px: Float64Array;
+  py: Float64Array;
+  neighbours: ReturnType<typeof nearestNeighbours>;
+  xMaxData: number;
+  yMaxData: number;
+}
+
+interface GasFlux extends ReturnType<typeof pointFlux> {
+  baseline: Baseline;
+  mass: number;
+  density: number;
+  normalisedKept: Float64Array;
+}
+
+export function processFlight(flight: Flight, config: GasfluxConfig, options: ProcessOptions = {}): GasfluxResult {
+  const run = startRun(flight, config, options);
+  const motion = followCourse(run);
+  const baselines = fitBackgrounds(run, motion);
+  const rows = projectFlight(run, motion, baselines);
+  const meanTemperature = mean(subset(run.col('temperature'), rows.keptRows));
+  const meanPressure = mean(subset(run.col('pressure'), rows.keptRows));
+  const layout = layOutGrid(run, rows);
+  const fluxes = pointFluxes(run, baselines, rows, molarVolume(meanTemperature, meanPressure, run.physics));
+  const detections = fluxes.map(({ baseline }) => detectPlume(baseline.normalised, baseline.signal, rows.kept, flight.sampling.rateHz));
+  const variograms = fitGasVariograms(run, rows, fluxes, detections);
+  const kriged = krige(run, layout, fluxes, variograms);
+  const gases = fluxes.map((flux, g) => integrateGas(run, rows, layout, flux, variograms[g], kriged[g], detections[g]));
+  const wind = windStatistics(run, rows);
+  return {
+    physics: run.physics,
+    spatial: config.strategies.spatial,
+    config,
+    rowCount: flight.rowCount,
+    sampling: { ...flight.sampling, transectSwitchLag: rows.transectSwitchLag, windRollingMean: run.atRate(WIND_ROLLING_SAMPLES) },
+    utmZone: motion.utmZone,
+    easting: motion.easting,
+    northing: motion.northing,
+    course: motion.course,
+    transectNumbers: rows.transectNumbers,
+    kept: rows.kept,
+    keptRows: rows.keptRows,
+    transectRange: rows.transectRange,
+    planeAngle: rows.planeAngle,
+    hovers: motion.hovers.map((h) => ({
+      ...h,
+      fileRows: [flight.fileRows[h.start], flight.fileRows[h.end]],
+      durationS: (h.end - h.start + 1) / flight.sampling.rateHz,
+      excluded: motion.stationary !== undefined,
+    })),
+    projection: {
+      x: rows.x,
+      y: rows.y,
+      distanceFromFit: rows.distanceFromFit,
+      winddirRel: rows.winddirRel,
+      windspeedMeasured: rows.windspeedMeasured,
+      windspeed: rows.windspeed,
+      groundElevation: layout.groundElevation,
+    },
+    meanTemperature,
+    meanPressure,
+    grid: layout.grid,
+    ground: layout.ground,
+    gases,
+    ...wind,
+    warnings: run.warnings,
+  };
+}
+
+function startRun(flight: Flight, config: GasfluxConfig, options: ProcessOptions): Run {
+  const tracker =
+    options.tracker ?? new ProgressTracker(pipelineSteps(flight.gases.length) + (options.extraSteps ?? 0), options.onProgress);
+  const { sampling } = flight;
+  return {
+    flight,
+    config,
+    physics: config.physics,
+    tracker,
+    warnings: [...flight.warnings],
+    col: (name) => flight.numeric[name],
+    atRate: (samples) => (sampling.windowsConverted ? samplesAtRate(samples, sampling.rateHz) : samples),
+  };
+}
+
+/** UTM positions, course, and where the drone hovers. */
+function followCourse({ flight, physics, tracker, warnings, col }: Run): Motion {
+  const { sampling } = flight;
   tracker.begin('course');
   const utmZone = utmZoneForBounds(col('latitude'), col('longitude'));
   const { easting, northing } = projectToUtm(col('latitude'), col('longitude'), utmZone);
@@ -235,8 +370,12 @@ export function processFlight(flight: Flight, config: GasfluxConfig, options: Pr
   const hovering = hoverWarning(hovers, { fileRows: flight.fileRows, timestamps: flight.timestamps, height: col('height_ato'), rateHz: sampling.rateHz }, stationary !== undefined);
   if (hovering) warnings.push(hovering);
   tracker.end();
+  return { utmZone, easting, northing, course, hovers, stationary, movingRows };
+}
 
-  const baselines = gases.map((gas) => {
+/** fastchrom's background per gas, and each row's enhancement over it. */
+function fitBackgrounds({ flight, config, tracker, col }: Run, { movingRows }: Motion): Baseline[] {
+  return flight.gases.map((gas) => {
     tracker.begin('background', gas);
     const settings = config.algorithmic_baseline_settings.fastchrom ?? {};
     let result = fastchrom(movingRows ? subset(col(gas), movingRows) : col(gas), settings);
@@ -264,68 +403,87 @@ export function processFlight(flight: Flight, config: GasfluxConfig, options: Pr
     };
     return { gas, fit: result.baseline, normalised, signal, windows };
   });
+}
 
-  const spatial = config.strategies.spatial;
-  tracker.begin(spatial);
-  let kept = new Uint8Array(flight.rowCount).fill(1);
-  let transectNumbers: Int32Array | null = null;
-  let transectRange: [number, number] | null = null;
-  let planeAngle: number | null = null;
-  let keptRows: Int32Array;
-  let x: Float64Array;
-  let y: Float64Array;
-  let distanceFromFit: Float64Array | null = null;
-  let winddirRel: Float64Array | null = null;
-  let windspeed: Float64Array;
-  let transectSwitchLag: number | null = null;
-  if (spatial === 'curtain') {
-    transectSwitchLag = atRate(SWITCH_LAG);
-    transectNumbers = stationary
-      ? numberTransectsSkipping(course.courseAzimuth, stationary, transectSwitchLag)
-      : numberTransects(course.courseAzimuth, transectSwitchLag);
-    const run = largestMonotonicRun(transectNumbers, col('height_ato'), transectSwitchLag, stationary);
-    requireSeveralHeights(run);
-    transectRange = [run.start, run.end];
-    kept = new Uint8Array(flight.rowCount);
-    for (let i = 0; i < flight.rowCount; i++) {
-      kept[i] = !stationary?.[i] && transectNumbers[i] >= run.start && transectNumbers[i] <= run.end ? 1 : 0;
-    }
-    keptRows = rowsWhere(flight.rowCount, (i) => kept[i] === 1);
-    const projection = projectOntoCurtain(subset(easting, keptRows), subset(northing, keptRows));
-    planeAngle = projection.planeAngle;
-    x = projection.x;
-    y = projection.y;
-    distanceFromFit = projection.distanceFromFit;
-    const wind = normalWind(subset(col('windspeed'), keptRows), subset(col('winddir'), keptRows), planeAngle);
-    winddirRel = wind.winddirRel;
-    windspeed = wind.windspeedNormal;
-  } else {
-    keptRows = movingRows ?? Int32Array.from({ length: flight.rowCount }, (_, i) => i);
-    if (stationary) for (let i = 0; i < flight.rowCount; i++) kept[i] = stationary[i] ? 0 : 1;
-    requireSpiralHeights(subset(col('height_ato'), keptRows));
-    const reference = baselines.find((b) => b.gas === 'ch4') ?? baselines[0];
-    if (reference.gas !== 'ch4') {
-      warnings.push({
-        code: 'SPIRAL_REFERENCE_GAS',
-        message: `The spiral's zero azimuth is taken from the strongest '${reference.gas}' enhancement (there is no ch4 column)`,
-      });
-    }
-    const circle = stationary
-      ? projectOntoCircle(subset(easting, keptRows), subset(northing, keptRows), subset(reference.normalised, keptRows))
-      : projectOntoCircle(easting, northing, reference.normalised);
-    x = circle.x;
-    y = circle.deviation;
-    windspeed = subset(col('windspeed'), keptRows);
+/** The curtain (or spiral) step: which rows are kept, and where they lie in its plane. */
+function projectFlight(run: Run, motion: Motion, baselines: Baseline[]): KeptRows {
+  const spatial = run.config.strategies.spatial;
+  run.tracker.begin(spatial);
+  const plane = spatial === 'curtain' ? curtainPlane(run, motion) : spiralPlane(run, motion, baselines);
+  const { col, flight } = run;
+  const rows: KeptRows = {
+    ...plane,
+    windspeedMeasured: subset(col('windspeed'), plane.keptRows),
+    height: subset(col('height_ato'), plane.keptRows),
+    heightAgl: flight.numeric.height_agl ? subset(flight.numeric.height_agl, plane.keptRows) : null,
+  };
+  run.tracker.end();
+  return rows;
+}
+
+/** The longest steady run of transects, fitted with a line; the wind normal to it. */
+function curtainPlane({ flight, col, atRate }: Run, { course, stationary, easting, northing }: Motion): Plane {
+  const transectSwitchLag = atRate(SWITCH_LAG);
+  const transectNumbers = stationary
+    ? numberTransectsSkipping(course.courseAzimuth, stationary, transectSwitchLag)
+    : numberTransects(course.courseAzimuth, transectSwitchLag);
+  const steady = largestMonotonicRun(transectNumbers, col('height_ato'), transectSwitchLag, stationary);
+  requireSeveralHeights(steady);
+  const kept = new Uint8Array(flight.rowCount);
+  for (let i = 0; i < flight.rowCount; i++) {
+    kept[i] = !stationary?.[i] && transectNumbers[i] >= steady.start && transectNumbers[i] <= steady.end ? 1 : 0;
   }
-  const windspeedMeasured = subset(col('windspeed'), keptRows);
-  const height = subset(col('height_ato'), keptRows);
-  const heightAgl = flight.numeric.height_agl ? subset(flight.numeric.height_agl, keptRows) : null;
-  tracker.end();
+  const keptRows = rowsWhere(flight.rowCount, (i) => kept[i] === 1);
+  const projection = projectOntoCurtain(subset(easting, keptRows), subset(northing, keptRows));
+  const wind = normalWind(subset(col('windspeed'), keptRows), subset(col('winddir'), keptRows), projection.planeAngle);
+  return {
+    kept,
+    keptRows,
+    transectNumbers,
+    transectRange: [steady.start, steady.end],
+    planeAngle: projection.planeAngle,
+    transectSwitchLag,
+    x: projection.x,
+    y: projection.y,
+    distanceFromFit: projection.distanceFromFit,
+    winddirRel: wind.winddirRel,
+    windspeed: wind.windspeedNormal,
+  };
+}
 
-  const meanTemperature = mean(subset(col('temperature'), keptRows));
-  const meanPressure = mean(subset(col('pressure'), keptRows));
-  const volumeM3 = molarVolume(meanTemperature, meanPressure, physics);
+/** Every moving row on a fitted circle, its zero azimuth at the strongest enhancement (ch4 where there is one). */
+function spiralPlane({ flight, col, warnings }: Run, { stationary, movingRows, easting, northing }: Motion, baselines: Baseline[]): Plane {
+  const kept = new Uint8Array(flight.rowCount).fill(1);
+  const keptRows = movingRows ?? Int32Array.from({ length: flight.rowCount }, (_, i) => i);
+  if (stationary) for (let i = 0; i < flight.rowCount; i++) kept[i] = stationary[i] ? 0 : 1;
+  requireSpiralHeights(subset(col('height_ato'), keptRows));
+  const reference = baselines.find((b) => b.gas === 'ch4') ?? baselines[0];
+  if (reference.gas !== 'ch4') {
+    warnings.push({
+      code: 'SPIRAL_REFERENCE_GAS',
+      message: `The spiral's zero azimuth is taken from the strongest '${reference.gas}' enhancement (there is no ch4 column)`,
+    });
+  }
+  const circle = stationary
+    ? projectOntoCircle(subset(easting, keptRows), subset(northing, keptRows), subset(reference.normalised, keptRows))
+    : projectOntoCircle(easting, northing, reference.normalised);
+  return {
+    kept,
+    keptRows,
+    transectNumbers: null,
+    transectRange: null,
+    planeAngle: null,
+    transectSwitchLag: null,
+    x: circle.x,
+    y: circle.deviation,
+    distanceFromFit: null,
+    winddirRel: null,
+    windspeed: subset(col('windspeed'), keptRows),
+  };
+}
 
+/** The kriging grid over the kept rows (cut at the ground where height_agl says where it is), and the data points' neighbours. */
+function layOutGrid({ config, physics }: Run, { x, height, heightAgl }: KeptRows): GridLayout {
   const kriging = config.ordinary_kriging_settings;
   const cutsGround = kriging.cut_ground === true && heightAgl !== null;
   const grid = buildGrid(x, height, cutsGround ? heightAgl : null, kriging, physics);
@@ -343,8 +501,12 @@ export function processFlight(flight: Flight, config: GasfluxConfig, options: Pr
     xMaxData = Math.max(xMaxData, x[k]);
     yMaxData = Math.max(yMaxData, height[k]);
   }
+  return { grid, ground, groundElevation, unique, px, py, neighbours, xMaxData, yMaxData };
+}
 
-  const fluxes = baselines.map((baseline) => {
+/** Each gas's density at the flight's air, and the flux through each kept row. */
+function pointFluxes({ config }: Run, baselines: Baseline[], { keptRows, windspeed }: KeptRows, volumeM3: number): GasFlux[] {
+  return baselines.map((baseline) => {
     const { gas } = baseline;
     const mass = molarMass(gas, config);
     if (mass === undefined) {
@@ -354,8 +516,10 @@ export function processFlight(flight: Flight, config: GasfluxConfig, options: Pr
     const normalisedKept = subset(baseline.normalised, keptRows);
     return { baseline, mass, density, normalisedKept, ...pointFlux(normalisedKept, windspeed, density) };
   });
+}
 
-  const detections = fluxes.map(({ baseline }) => detectPlume(baseline.normalised, baseline.signal, kept, sampling.rateHz));
+/** One variogram per gas; a fit without spatial structure is a warning. */
+function fitGasVariograms({ config, tracker, warnings }: Run, { x, height }: KeptRows, fluxes: GasFlux[], detections: PlumeDetection[]): FittedVariogram[] {
   const variograms = fitVariograms(
     x,
     height,
@@ -373,122 +537,104 @@ export function processFlight(flight: Flight, config: GasfluxConfig, options: Pr
         'as in gasflux 0.2.2, the grid nodes that lack neighbours within that range count as 0 in the integral (the point fluxes show no spatial structure at the sampled lags)',
     });
   });
+  return variograms;
+}
 
+function krige({ config, tracker }: Run, layout: GridLayout, fluxes: GasFlux[], variograms: FittedVariogram[]) {
   tracker.begin('kriging');
   const kriged = krigeGrid(
-    px,
-    py,
-    grid,
-    neighbours,
+    layout.px,
+    layout.py,
+    layout.grid,
+    layout.neighbours,
     fluxes.map(({ baseline, kgHM2 }, g) => ({
       gas: baseline.gas,
-      values: subset(kgHM2, unique),
+      values: subset(kgHM2, layout.unique),
       gamma: variograms[g].gamma,
       range: variograms[g].effectiveRange,
     })),
-    kriging.min_points,
+    config.ordinary_kriging_settings.min_points,
     (done, total) => tracker.advance(done / total),
   );
   tracker.end();
+  return kriged;
+}
 
-  const gasResults: GasResult[] = fluxes.map(({ baseline, mass, density, normalisedKept, kgM3, kgHM2 }, g) => {
-    const { gas } = baseline;
-    const variogram = variograms[g];
-    const krig = kriged[g];
-    const groundMaskedNodes = ground ? cutGround(krig.field, grid, ground, xMaxData, yMaxData) : 0;
-    const integrate = (field: Float64Array, transform?: (v: number) => number) =>
-      integrateGrid(field, grid.nx, grid.ny, grid.xCellSize, grid.yCellSize, transform);
-    const volume = integrate(krig.field);
-    const volumepos = integrate(krig.field, (v) => (v < 0 ? 0 : v));
-    const volumeneg = integrate(krig.field, (v) => (v > 0 ? 0 : v));
-    const volumeError = integrate(krig.variance);
+/** One gas's kriged field, cut at the ground and integrated, with its statistics and warnings. */
+function integrateGas(
+  { flight, config, warnings }: Run,
+  { keptRows }: KeptRows,
+  { grid, ground, xMaxData, yMaxData }: GridLayout,
+  { baseline, mass, density, normalisedKept, kgM3, kgHM2 }: GasFlux,
+  variogram: FittedVariogram,
+  krig: ReturnType<typeof krigeGrid>[number],
+  detection: PlumeDetection,
+): GasResult {
+  const { gas } = baseline;
+  const kriging = config.ordinary_kriging_settings;
+  const groundMaskedNodes = ground ? cutGround(krig.field, grid, ground, xMaxData, yMaxData) : 0;
+  const integrate = (field: Float64Array, transform?: (v: number) => number) =>
+    integrateGrid(field, grid.nx, grid.ny, grid.xCellSize, grid.yCellSize, transform);
+  const volume = integrate(krig.field);
+  const volumepos = integrate(krig.field, (v) => (v < 0 ? 0 : v));
+  const volumeneg = integrate(krig.field, (v) => (v > 0 ? 0 : v));
+  const volumeError = integrate(krig.variance);
 
-    if (krig.insufficientNodes > 0) {
-      warnings.push({
-        code: 'INSUFFICIENT_NEIGHBOURS',
-        gas,
-        count: krig.insufficientNodes,
-        message: `Gas '${gas}': ${krig.insufficientNodes} of ${grid.nx * grid.ny} grid nodes have fewer than ${kriging.min_points} data points within the variogram range (${variogram.effectiveRange.toPrecision(4)} m) and count as 0 in the integral`,
-      });
-    }
-    let nanNodes = 0;
-    for (const v of krig.field) if (Number.isNaN(v)) nanNodes += 1;
-    let signalPoints = 0;
-    for (const s of baseline.signal) signalPoints += s;
-    const backgroundValues: number[] = [];
-    for (let k = 0; k < keptRows.length; k++) if (!baseline.signal[keptRows[k]]) backgroundValues.push(normalisedKept[k]);
-    const backgroundStd = sampleStd(backgroundValues);
-    if (Number.isNaN(backgroundStd)) {
-      warnings.push({
-        code: 'NO_BACKGROUND_STD',
-        gas,
-        message: `Gas '${gas}': fewer than two background rows, so its background std is undefined (and whether its plume stands out of the noise was not checked)`,
-      });
-    }
-    const detection = detections[g];
-    if (!detection.detected) warnings.push(notDetectedWarning(gas, detection, volume));
-    const { gamma: _gamma, ...variogramData } = variogram;
-    return {
+  if (krig.insufficientNodes > 0) {
+    warnings.push({
+      code: 'INSUFFICIENT_NEIGHBOURS',
       gas,
-      molarMass: mass,
-      density,
-      volume,
-      volumepos,
-      volumeneg,
-      volumeError,
-      backgroundWindows: baseline.windows,
-      signalPoints,
-      backgroundPoints: flight.rowCount - signalPoints,
-      backgroundStd: Number.isNaN(backgroundStd) ? null : backgroundStd,
-      detection,
-      fit: baseline.fit,
-      normalised: baseline.normalised,
-      signal: baseline.signal,
-      kgM3,
-      kgHM2,
-      variogram: variogramData,
-      field: krig.field,
-      variance: krig.variance,
-      nanNodes,
-      insufficientNeighbourNodes: krig.insufficientNodes,
-      groundMaskedNodes,
-    };
-  });
+      count: krig.insufficientNodes,
+      message: `Gas '${gas}': ${krig.insufficientNodes} of ${grid.nx * grid.ny} grid nodes have fewer than ${kriging.min_points} data points within the variogram range (${variogram.effectiveRange.toPrecision(4)} m) and count as 0 in the integral`,
+    });
+  }
+  let nanNodes = 0;
+  for (const v of krig.field) if (Number.isNaN(v)) nanNodes += 1;
+  let signalPoints = 0;
+  for (const s of baseline.signal) signalPoints += s;
+  const backgroundValues: number[] = [];
+  for (let k = 0; k < keptRows.length; k++) if (!baseline.signal[keptRows[k]]) backgroundValues.push(normalisedKept[k]);
+  const backgroundStd = sampleStd(backgroundValues);
+  if (Number.isNaN(backgroundStd)) {
+    warnings.push({
+      code: 'NO_BACKGROUND_STD',
+      gas,
+      message: `Gas '${gas}': fewer than two background rows, so its background std is undefined (and whether its plume stands out of the noise was not checked)`,
+    });
+  }
+  if (!detection.detected) warnings.push(notDetectedWarning(gas, detection, volume));
+  const { gamma: _gamma, ...variogramData } = variogram;
+  return {
+    gas,
+    molarMass: mass,
+    density,
+    volume,
+    volumepos,
+    volumeneg,
+    volumeError,
+    backgroundWindows: baseline.windows,
+    signalPoints,
+    backgroundPoints: flight.rowCount - signalPoints,
+    backgroundStd: Number.isNaN(backgroundStd) ? null : backgroundStd,
+    detection,
+    fit: baseline.fit,
+    normalised: baseline.normalised,
+    signal: baseline.signal,
+    kgM3,
+    kgHM2,
+    variogram: variogramData,
+    field: krig.field,
+    variance: krig.variance,
+    nanNodes,
+    insufficientNeighbourNodes: krig.insufficientNodes,
+    groundMaskedNodes,
+  };
+}
 
+function windStatistics({ tracker, col }: Run, { windspeed, keptRows }: KeptRows): { windspeedStd: number; winddirStd: number } {
   tracker.begin('statistics');
   const windspeedStd = sampleStd(windspeed);
   const winddirStd = circularStd(subset(col('winddir'), keptRows));
   tracker.end();
-
-  return {
-    physics,
-    spatial,
-    config,
-    rowCount: flight.rowCount,
-    sampling: { ...sampling, transectSwitchLag, windRollingMean: atRate(WIND_ROLLING_SAMPLES) },
-    utmZone,
-    easting,
-    northing,
-    course,
-    transectNumbers,
-    kept,
-    keptRows,
-    transectRange,
-    planeAngle,
-    hovers: hovers.map((h) => ({
-      ...h,
-      fileRows: [flight.fileRows[h.start], flight.fileRows[h.end]],
-      durationS: (h.end - h.start + 1) / sampling.rateHz,
-      excluded: stationary !== undefined,
-    })),
-    projection: { x, y, distanceFromFit, winddirRel, windspeedMeasured, windspeed, groundElevation },
-    meanTemperature,
-    meanPressure,
-    grid,
-    ground,
-    gases: gasResults,
-    windspeedStd,
-    winddirStd,
-    warnings,
-  };
+  return { windspeedStd, winddirStd };
 }

@@ -1,6 +1,6 @@
 /**
- * The WIS2 downloader of a worker process, wired together: the download jobs on Agenda, and the MQTT side (broker
- * connections → notification router → enqueue). The router follows the stored subscriptions: at start, on every
+ * The WIS2 downloader of a worker process, wired together: the MQTT side (broker connections → notification router →
+ * enqueue); the download jobs that take the requests are in jobs/download-wis2-batch.ts. The router follows the stored subscriptions: at start, on every
  * change notice from the bus, and every `resyncIntervalMs` in case a notice was lost (spec §6.3 [REC]). Each outcome,
  * including notifications skipped before download, is recorded in `wis2_downloads` and published on the bus; the
  * notification counters go out in batches. Brokers are connected only once some subscription needs them.
@@ -10,10 +10,9 @@ import type { Db } from 'mongodb';
 import type { AppConfig } from '../config.js';
 import type { EventBus } from '../infra/event-bus.js';
 import type { Logger } from '../logger.js';
-import { defineWis2DownloadJobs } from '../wis2/download/job.js';
 import type { DownloadResult } from './downloads/handler.js';
 import { removeExpiredWis2Data } from './downloads/maintenance.js';
-import { createBatchEnqueue } from '../wis2/download/batch-enqueue.js';
+import { createBatchEnqueue } from './downloads/batch-enqueue.js';
 import { DownloadGate } from './downloads/gate.js';
 import { DOWNLOAD_QUEUES } from '../wis2/pipeline/download-request.js';
 import type { DownloadRecord } from './downloads/records.js';
@@ -36,11 +35,6 @@ export interface Wis2DownloaderDeps {
   subscriptions: SubscriptionService;
   bus: EventBus<Wis2Topics>;
   log: Logger;
-  /** Wraps each download so shutdown can wait for it (RunningJobs.track). */
-  track?: <T>(work: Promise<T>) => Promise<T>;
-  lockLifetimeMs?: number;
-  /** Starts of one download job before it is recorded FAILED TooManyAttempts (GASFLUX_MAX_ATTEMPTS). */
-  maxAttempts?: number;
   resyncIntervalMs?: number;
   countsFlushMs?: number;
   /**
@@ -84,24 +78,6 @@ export class Wis2Downloader {
   constructor(private readonly deps: Wis2DownloaderDeps) {
     const concurrency = Object.values(DOWNLOAD_QUEUES).reduce((a, b) => a + b, 0);
     this.gate = new DownloadGate(deps.maxQueuedDownloads ?? 2 * concurrency);
-  }
-
-  /** Defines the three download jobs; call before agenda.start(). */
-  defineJobs(): void {
-    const { config, db, stores, subscriptions, log } = this.deps;
-    defineWis2DownloadJobs(this.deps.agenda, {
-      db,
-      stores,
-      dataRoot: config.dataFolder,
-      credentialsFor: (id) => subscriptions.credentialsFor(id).catch(() => null),
-      allowPrivateNetworks: config.allowPrivateNetworks,
-      fetch: { maxBytes: config.maxDownloadBytes },
-      log,
-      track: this.deps.track,
-      lockLifetimeMs: this.deps.lockLifetimeMs,
-      maxAttempts: this.deps.maxAttempts,
-      onOutcome: (result) => this.publishOutcome(result),
-    });
   }
 
   /** Starts following the subscriptions over MQTT (a no-op without brokers). */
@@ -254,9 +230,5 @@ export class Wis2Downloader {
       this.deps.log.warn({ err: error }, 'could not write wis2 download record');
     }
     await this.deps.bus.publish('wis2Download', { ...record, id: recordId }).catch(() => undefined);
-  }
-
-  private async publishOutcome(result: DownloadResult): Promise<void> {
-    await this.deps.bus.publish('wis2Download', { ...result.record, id: result.recordId });
   }
 }

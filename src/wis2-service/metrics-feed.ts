@@ -10,7 +10,7 @@ import type { Db } from 'mongodb';
 import type { EventBus } from '../infra/event-bus.js';
 import { AGENDA_JOBS_COLLECTION } from '../infra/mongo.js';
 import type { Logger } from '../logger.js';
-import { downloadJobName } from '../wis2/download/job.js';
+import { downloadJobName } from './downloads/batch-jobs.js';
 import type { Wis2Topics } from './events.js';
 import type { Wis2Metrics } from './metrics.js';
 import { DOWNLOAD_QUEUES, type DownloadQueue } from '../wis2/pipeline/download-request.js';

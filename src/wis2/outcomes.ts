@@ -36,7 +36,7 @@ export type ReferenceFailClass =
  * Classes we add beyond the reference (DESIGN decision 8): a size check against the link
  * `length`, and refusal of download URLs that do not parse or whose scheme we do not download.
  */
-export type ExtensionClass = 'SizeVerificationError' | 'UnsupportedDownloadURL' | 'DownloadTooLarge' | 'TooManyAttempts';
+export type ExtensionClass = 'SizeVerificationError' | 'UnsupportedDownloadURL' | 'DownloadTooLarge' | 'TooManyAttempts' | 'InvalidJobData';
 
 export type ErrorClass = ReferenceSkipClass | ReferenceFailClass | ExtensionClass;
 
@@ -126,6 +126,8 @@ export const outcomes = {
   /** The job was started `starts` times (its workers died or lost it each time): it is not run again. */
   tooManyAttempts: (starts: number, maxAttempts: number): FailedOutcome =>
     failed('TooManyAttempts', `download job started ${starts} times without finishing (GASFLUX_MAX_ATTEMPTS=${maxAttempts}); not run again`),
+  /** A request of a stored download job that is not a request (another version's, edited, damaged): not run. */
+  invalidJobData: (reason: string): FailedOutcome => failed('InvalidJobData', reason),
   unsupportedDownloadUrl: (href: string): SkippedOutcome =>
     skipped('UnsupportedDownloadURL', `Unsupported download URL ${href}`),
 

@@ -8,12 +8,12 @@ import assert from 'node:assert/strict';
 import { MongoClient } from 'mongodb';
 import { queueUploadedFile, startTestApp, useTestDatabase, type RunningApp } from '../helpers/app-harness.ts';
 import { createMemoryEventBus } from '../../src/infra/event-bus.ts';
-import { TaskService, type TaskQueue, type TaskTopics } from '../../src/domain/task-service.ts';
+import { TaskService, type FluxJobQueue, type TaskTopics } from '../../src/domain/task-service.ts';
 import { TaskStore } from '../../src/domain/task-store.ts';
 
 const WORKERS = 20;
 const ROUNDS = 50;
-const noQueue: TaskQueue = { enqueue: async () => {}, cancel: async () => {}, reprioritise: async () => {} };
+const noQueue: FluxJobQueue = { enqueue: async () => {}, cancel: async () => {}, reprioritise: async () => {} };
 
 describe('claiming a task attempt', () => {
   const database = useTestDatabase();

@@ -13,13 +13,14 @@ import { useTestApp } from '../helpers/app-harness.ts';
 import { useFileServer } from '../helpers/file-server.ts';
 import { DedupStore } from '../../src/wis2-service/downloads/dedup-store.ts';
 import { DownloadRecords } from '../../src/wis2-service/downloads/records.ts';
-import { createBatchEnqueue } from '../../src/wis2/download/batch-enqueue.ts';
-import { defineWis2DownloadJobs, enqueueDownload } from '../../src/wis2/download/job.ts';
+import { createBatchEnqueue } from '../../src/wis2-service/downloads/batch-enqueue.ts';
+import { enqueueDownload } from '../../src/wis2-service/downloads/batch-enqueue.ts';
+import { defineWis2DownloadJobs } from '../../jobs/download-wis2-batch.ts';
 import type { DownloadContext, DownloadJobData, DownloadResult } from '../../src/wis2-service/downloads/handler.ts';
+import { synopRequest } from './helpers/download-request.ts';
 
 const DAY = new Date('2026-03-05T12:00:00Z');
 const body = (name: string) => Buffer.concat([Buffer.from('BUFR'), Buffer.from(name.padEnd(200, '.')), Buffer.from('7777')]);
-const sha512 = (data: Buffer) => createHash('sha512').update(data).digest('base64');
 
 describe('batched enqueue of WIS2 downloads', () => {
   // An API process: its database and folders, and no download jobs of its own to take these tests' jobs.
@@ -84,25 +85,14 @@ describe('batched enqueue of WIS2 downloads', () => {
   const request = (extra: Partial<DownloadJobData> = {}): DownloadJobData => {
     seq += 1;
     const file = `/files/B_${seq}.bufr4`;
-    return {
+    return synopRequest(body(file), {
       subscriptionId: 'batch-sub',
       savePath: 'batched',
-      topic: 'cache/a/wis2/de-dwd/data/core/weather/surface-based-observations/synop',
-      centreId: 'de-dwd',
       messageId: `batch-msg-${seq}`,
       dataId: `de-dwd/synop/B_${seq}`,
-      metadataId: 'urn:wmo:md:de-dwd:synop',
-      pubtime: '2026-03-05T11:55:00Z',
       href: `${base}${file}`,
-      overwrite: false,
-      expectedSize: body(file).byteLength,
-      integrity: { method: 'sha512', value: sha512(body(file)) },
-      declaredMediaType: 'application/bufr',
-      filter: {},
-      queue: 'small_files',
-      receivedAt: '2026-03-05T11:56:00Z',
       ...extra,
-    };
+    });
   };
   const jobInserts = () => inserts.filter((i) => i.collection === 'agendaJobs').map((i) => i.documents);
 
@@ -224,7 +214,8 @@ describe('batched enqueue of WIS2 downloads', () => {
         await Promise.all(part.map((r) => batcher.enqueue(r)));
       }
       assert.deepEqual(jobInserts(), [1, 1, 1]);
-      await until(() => seen.length === requests.length);
+      // A download is marked done after its outcome is reported, so the last marks may still be on their way.
+      await until(() => seen.length === requests.length && doneMarks.length === requests.length);
     });
     assert.deepEqual(seen.map((s) => s.outcome.status), Array(30).fill('SUCCESS'));
     assert.ok(files.mostInFlight <= 8, `at most 8 high_priority downloads at once, saw ${files.mostInFlight}`);

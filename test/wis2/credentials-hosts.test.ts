@@ -17,6 +17,7 @@ import { SUBSCRIPTIONS_COLLECTION, type SubscriptionService } from '../../src/wi
 import { credentialsWithheld, matchesCredentialHost } from '../../src/wis2/credential-hosts.ts';
 import type { DownloadOutcome } from '../../src/wis2/outcomes.ts';
 import { bufr, sha512 } from './helpers/wis2-e2e.ts';
+import { synopRequest } from './helpers/download-request.ts';
 
 const TOPIC = 'cache/a/wis2/+/data/recommended/weather/surface-based-observations/#';
 const reason = (o: DownloadOutcome) => (o.status === 'SUCCESS' ? '' : o.reason);
@@ -200,24 +201,15 @@ describe('credentials at download time go only to listed hosts', () => {
     fetch: { retryBaseDelayMs: 10, maxNetworkRetries: 0, connectTimeoutMs: 2_000, readTimeoutMs: 5_000 },
     ...extra,
   });
-  const request = (subscriptionId: string, href: string, body: Buffer): DownloadJobData => ({
-    subscriptionId,
-    savePath: 'restricted',
-    topic: 'cache/a/wis2/de-dwd/data/recommended/weather/surface-based-observations/synop',
-    centreId: 'de-dwd',
-    messageId: randomUUID(),
-    dataId: `de-dwd/synop/${randomUUID()}`,
-    metadataId: 'urn:wmo:md:de-dwd:synop',
-    pubtime: '2026-03-05T11:55:00Z',
-    href,
-    overwrite: false,
-    expectedSize: body.length,
-    integrity: { method: 'sha512', value: sha512(body) },
-    declaredMediaType: 'application/bufr',
-    filter: {},
-    queue: 'small_files',
-    receivedAt: '2026-03-05T11:56:00Z',
-  });
+  const request = (subscriptionId: string, href: string, body: Buffer): DownloadJobData =>
+    synopRequest(body, {
+      subscriptionId,
+      savePath: 'restricted',
+      topic: 'cache/a/wis2/de-dwd/data/recommended/weather/surface-based-observations/synop',
+      messageId: randomUUID(),
+      dataId: `de-dwd/synop/${randomUUID()}`,
+      href,
+    });
   /** Serves a protected file (401 without the right header) and returns its path. */
   const protectedFile = (body: Buffer) => {
     const path = `/protected/${randomUUID()}.bufr4`;

@@ -9,11 +9,13 @@ import { MongoBackend } from '@agendajs/mongo-backend';
 import { useTestApp } from '../helpers/app-harness.ts';
 import { useFileServer } from '../helpers/file-server.ts';
 import { isPrivateAddress } from '../../src/wis2/download/index.ts';
-import { defineWis2DownloadJobs, enqueueDownload } from '../../src/wis2/download/job.ts';
+import { enqueueDownload } from '../../src/wis2-service/downloads/batch-enqueue.ts';
+import { defineWis2DownloadJobs } from '../../jobs/download-wis2-batch.ts';
 import { DedupStore } from '../../src/wis2-service/downloads/dedup-store.ts';
 import { processDownload, type DownloadContext, type DownloadJobData, type DownloadResult } from '../../src/wis2-service/downloads/handler.ts';
 import { DOWNLOADS_COLLECTION, DownloadRecords } from '../../src/wis2-service/downloads/records.ts';
 import type { DownloadOutcome } from '../../src/wis2/outcomes.ts';
+import { synopRequest } from './helpers/download-request.ts';
 
 const BUFR = Buffer.concat([Buffer.from('BUFR'), Buffer.alloc(200, 7), Buffer.from('7777')]);
 const BUFR_V2 = Buffer.concat([Buffer.from('BUFR'), Buffer.alloc(300, 9), Buffer.from('7777')]);
@@ -66,25 +68,14 @@ describe('WIS2 download job against a local file server and FerretDB', () => {
   let seq = 0;
   const request = (file: string, extra: Partial<DownloadJobData> = {}): DownloadJobData => {
     seq += 1;
-    return {
+    return synopRequest(BUFR, {
       subscriptionId: `sub-${seq}`,
       savePath: 'surface-obs',
-      topic: 'cache/a/wis2/de-dwd/data/core/weather/surface-based-observations/synop',
-      centreId: 'de-dwd',
       messageId: `msg-${seq}`,
       dataId: `de-dwd/synop/${file}-${seq}`,
-      metadataId: 'urn:wmo:md:de-dwd:synop',
-      pubtime: '2026-03-05T11:55:00Z',
       href: `${base}/files/${file}`,
-      overwrite: false,
-      expectedSize: BUFR.byteLength,
-      integrity: { method: 'sha512', value: sha512(BUFR) },
-      declaredMediaType: 'application/bufr',
-      filter: {},
-      queue: 'small_files',
-      receivedAt: '2026-03-05T11:56:00Z',
       ...extra,
-    };
+    });
   };
   const dayDir = () => join(dataRoot, 'surface-obs', '2026', '03', '05');
   const noTempFiles = () => assert.deepEqual(readdirSync(dayDir()).filter((f) => f.startsWith('.tmp_')), []);

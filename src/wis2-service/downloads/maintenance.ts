@@ -6,7 +6,7 @@
  */
 import type { Db } from 'mongodb';
 import { AGENDA_JOBS_COLLECTION } from '../../infra/mongo.js';
-import { BATCHES_COLLECTION, WIS2_DOWNLOAD_JOB_PREFIX, type BatchDocument } from '../../wis2/download/job.js';
+import { BATCHES_COLLECTION, WIS2_DOWNLOAD_JOB_PREFIX, type BatchDocument } from './batch-jobs.js';
 import type { Wis2MaintenanceStores } from './stores.js';
 
 /** A batch younger than this may belong to a job whose insert has not landed yet (they are written one after the other). */

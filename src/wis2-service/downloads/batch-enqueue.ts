@@ -1,6 +1,6 @@
 /**
  * The enqueue the notification pipeline uses: requests that arrive within a few milliseconds become one batch job
- * per queue (./job.ts). The requests of one write go in with one `insertMany` into BATCHES_COLLECTION, one document
+ * per queue (./batch-jobs.ts). The requests of one write go in with one `insertMany` into BATCHES_COLLECTION, one document
  * per batch, then its jobs with one `insertMany` into the collection of the agenda's own MongoJobRepository, in the
  * shape `agenda.now()` writes (Agenda's Job.toJson plus the null fields @agendajs/mongo-backend's saveJob adds), so
  * Agenda's workers find, lock and run them as any other job.
@@ -13,8 +13,8 @@
 import type { Agenda, Job } from 'agenda';
 import type { MongoJobRepository } from '@agendajs/mongo-backend';
 import { ObjectId, type Collection, type Db, type Document } from 'mongodb';
-import type { DownloadQueue, DownloadRequest as DownloadJobData } from '../pipeline/download-request.js';
-import { BATCHES_COLLECTION, downloadJobName, packBatch, queueOf, type BatchDocument, type StoredBatchData } from './job.js';
+import type { DownloadQueue, DownloadRequest as DownloadJobData } from '../../wis2/pipeline/download-request.js';
+import { BATCHES_COLLECTION, downloadJobName, packBatch, queueOf, type BatchDocument, type StoredBatchData } from './batch-jobs.js';
 
 export interface BatchEnqueueOptions {
   /** Longest wait of a request before its batch is written; default 5 ms. */
@@ -149,4 +149,9 @@ export function createBatchEnqueue(agenda: Agenda, db: Db, options: BatchEnqueue
       while (writing) await writing;
     },
   };
+}
+
+/** Queues one download now, as a batch of one on the request's queue. */
+export async function enqueueDownload(agenda: Agenda, request: DownloadJobData): Promise<Job<StoredBatchData>> {
+  return agenda.now<StoredBatchData>(downloadJobName(queueOf(request)), packBatch([JSON.stringify(request)]));
 }

@@ -1,5 +1,5 @@
 import type { Agenda } from 'agenda';
-import type { TaskQueue } from '../src/domain/task-service.js';
+import type { FluxJobQueue } from '../src/domain/task-service.js';
 import type { TaskPriority } from '../src/domain/task.js';
 import { PROCESS_FLIGHT_JOB } from './process-flight.js';
 
@@ -11,8 +11,8 @@ const YEAR_MS = 365 * 24 * 3600 * 1000;
  */
 const PRIORITY_LEAD_MS: Record<TaskPriority, number> = { high: 10 * YEAR_MS, normal: 5 * YEAR_MS, low: 0 };
 
-/** Flux tasks as Agenda jobs, ordered by task priority, then age. */
-export function agendaTaskQueue(agenda: Agenda): TaskQueue {
+/** The flux jobs of tasks on Agenda, ordered by task priority, then age. */
+export function agendaFluxJobQueue(agenda: Agenda): FluxJobQueue {
   const cancel = async (taskId: string) => {
     await agenda.cancel({ name: PROCESS_FLIGHT_JOB, data: { taskId } });
   };
