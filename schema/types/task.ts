@@ -9,6 +9,7 @@ import { ErrorInterface, TaskNotFoundError, type Problem } from './errors.js';
 import { messages } from '../messages.js';
 import { allTaskEvents, followTask } from '../task-stream.js';
 import { FluxResult } from './flux.js';
+import { resultFileUrl } from '../../src/domain/result-files.js';
 import { taskErrorMessage, taskMessage } from '../../src/domain/task-wording.js';
 import { TASK_PRIORITIES, TASK_STATUSES, isTaskId, type ResultType, type Task as TaskShape, type TaskResultFile } from '../../src/domain/task.js';
 import { MAX_MESSAGE_LENGTH } from '../../src/domain/task-service.js';
@@ -44,9 +45,6 @@ export const ReportStatusFilter = builder.enumType('ReportStatusFilter', {
   values: REPORT_STATUS_FILTERS,
 });
 
-/** The GET /download path of a result: its path under the output folder, each segment URL-encoded. */
-export const downloadUrl = (relPath: string) => `/download/${relPath.split('/').map(encodeURIComponent).join('/')}`;
-
 const SORT_FIELDS: Record<typeof TaskSortField.$inferType, StoreSortField> = {
   created_at: 'createdAt',
   task_id: 'id',
@@ -71,7 +69,7 @@ export const ResultFile = builder.objectRef<TaskResultFile>('ResultFile').implem
   fields: (t) => ({
     name: t.exposeString('name'),
     relPath: t.exposeString('relPath', { description: 'Path relative to the output folder (starts with the task id).' }),
-    downloadUrl: t.string({ description: 'Path of GET /download for this file, relative to the server.', resolve: (file) => downloadUrl(file.relPath) }),
+    downloadUrl: t.string({ description: 'Path of GET /download for this file, relative to the server.', resolve: (file) => resultFileUrl(file.relPath) }),
     size: t.exposeFloat('size', { description: 'Bytes.' }),
     type: t.expose('type', { type: ResultFileType }),
     gas: t.exposeString('gas', { nullable: true, description: 'The gas of a per-gas report.' }),

@@ -10,12 +10,12 @@ import {
   listReports,
   mainReport,
 } from '../../domain/reports.js';
+import { resultFileUrl } from '../../domain/result-files.js';
 import type { Task, TaskResultFile } from '../../domain/task.js';
 import { epochSeconds, reply } from './envelope.js';
 import type { MessageKey } from './messages.js';
 import type { RestArea } from './route.js';
 import { envelopeSchema, errorEnvelope } from './schemas.js';
-import { downloadUrl } from './tasks.js';
 
 const PARAMETER_MESSAGES: Record<'page' | 'per_page' | 'sort_by' | 'sort_order' | 'status', MessageKey> = {
   page: 'reports_bad_page',
@@ -25,7 +25,7 @@ const PARAMETER_MESSAGES: Record<'page' | 'per_page' | 'sort_by' | 'sort_order' 
   status: 'reports_bad_status',
 };
 
-const fileData = (file: TaskResultFile) => ({ name: file.name, size: file.size, type: file.type, download_url: downloadUrl(file.relPath) });
+const fileData = (file: TaskResultFile) => ({ name: file.name, size: file.size, type: file.type, download_url: resultFileUrl(file.relPath) });
 
 function reportData(task: Task) {
   const main = mainReport(task);

@@ -1,5 +1,6 @@
 /** GET, PUT and DELETE /task/{task_id}: translations of TaskService's results into the documented envelopes. */
 import { Type } from 'fets';
+import { resultFileUrl } from '../../domain/result-files.js';
 import { MAX_MESSAGE_LENGTH } from '../../domain/task-service.js';
 import { TASK_PRIORITIES, TASK_STATUSES, isTaskId, type FluxSummary, type Task, type TaskResultFile } from '../../domain/task.js';
 import type { AppConfig } from '../../config.js';
@@ -11,11 +12,6 @@ import type { RestArea, RestCall } from './route.js';
 import { envelopeSchema, errorEnvelope, taskIdParams } from './schemas.js';
 
 const round2 = (value: number) => Math.round(value * 100) / 100;
-
-/** `/download/<rel_path>`, each segment percent-encoded (a no-op for the names the pipeline writes). */
-export function downloadUrl(relPath: string): string {
-  return `/download/${relPath.split('/').map(encodeURIComponent).join('/')}`;
-}
 
 export function fluxData(flux: FluxSummary) {
   return {
@@ -36,7 +32,7 @@ export function fluxData(flux: FluxSummary) {
 }
 
 export function resultData(file: TaskResultFile) {
-  return { name: file.name, rel_path: file.relPath, download_url: downloadUrl(file.relPath), size: file.size, type: file.type };
+  return { name: file.name, rel_path: file.relPath, download_url: resultFileUrl(file.relPath), size: file.size, type: file.type };
 }
 
 /** GET /task/{id}'s data: the common fields, then progress, results or error by status. */
