@@ -13,8 +13,17 @@ import { resultFileUrl } from '../../src/domain/result-files.js';
 import { taskErrorMessage, taskMessage } from '../../src/domain/task-wording.js';
 import { TASK_PRIORITIES, TASK_STATUSES, isTaskId, type ResultType, type Task as TaskShape, type TaskResultFile } from '../../src/domain/task.js';
 import { MAX_MESSAGE_LENGTH } from '../../src/domain/task-service.js';
-import type { TaskQuery, TaskSortField as StoreSortField } from '../../src/domain/task-store.js';
-import { REPORT_SORT_FIELDS, REPORT_SORT_ORDERS, REPORT_STATUS_FILTERS } from '../../src/domain/reports.js';
+import {
+  DEFAULT_PAGE_SIZE,
+  DEFAULT_TASK_FILTER,
+  MAX_PAGE_SIZE,
+  REPORT_STATUS_FILTERS,
+  SORT_ORDERS,
+  TASK_SORT_FIELDS,
+  countTasks,
+  listTasks,
+  type TaskFilter,
+} from '../../src/domain/task-listing.js';
 
 // Enum values are the REST API's words, so a value means the same in both APIs.
 
@@ -35,22 +44,15 @@ export const ResultFileType = builder.enumType('ResultFileType', {
 
 export const TaskSortField = builder.enumType('TaskSortField', {
   description: 'Sort keys of GET /reports: creation time, task id, total size of the results, processing time.',
-  values: REPORT_SORT_FIELDS,
+  values: TASK_SORT_FIELDS,
 });
 
-export const SortOrder = builder.enumType('SortOrder', { values: REPORT_SORT_ORDERS });
+export const SortOrder = builder.enumType('SortOrder', { values: SORT_ORDERS });
 
 export const ReportStatusFilter = builder.enumType('ReportStatusFilter', {
   description: 'The statuses GET /reports filters on.',
   values: REPORT_STATUS_FILTERS,
 });
-
-const SORT_FIELDS: Record<typeof TaskSortField.$inferType, StoreSortField> = {
-  created_at: 'createdAt',
-  task_id: 'id',
-  file_size: 'totalSize',
-  processing_time: 'processingTimeSeconds',
-};
 
 export const TaskProgress = builder.objectRef<NonNullable<TaskShape['progress']>>('TaskProgress').implement({
   description: 'Where a processing task is. Written to the task by the worker, so polling and subscriptions agree.',
@@ -120,11 +122,12 @@ export const Task = builder.objectRef<TaskShape>('Task').implement({
 
 /** Sorting as GET /reports does it; tasks and reports share it. */
 export const sortArgs = builder.args((t) => ({
-  sortBy: t.field({ type: TaskSortField, required: false, defaultValue: 'created_at' }),
-  sortOrder: t.field({ type: SortOrder, required: false, defaultValue: 'desc' }),
+  sortBy: t.field({ type: TaskSortField, required: false, defaultValue: DEFAULT_TASK_FILTER.sortBy }),
+  sortOrder: t.field({ type: SortOrder, required: false, defaultValue: DEFAULT_TASK_FILTER.sortOrder }),
 }));
 
-export const MAX_PAGE_SIZE = 100;
+/** The most a page of a connection holds, as per_page (the WIS2 download history pages with it too). */
+export { MAX_PAGE_SIZE };
 
 export interface TaskListArgs {
   sortBy?: typeof TaskSortField.$inferType | null;
@@ -136,8 +139,8 @@ export interface TaskListArgs {
 }
 
 /**
- * A Relay connection over tasks with the given statuses (all when none), sorted like GET /reports and paged by offset
- * cursors; `first`/`last` above 100 are refused like per_page.
+ * A Relay connection over tasks with the given statuses (all when none), listed as GET /reports lists them
+ * (src/domain/task-listing.ts) and paged by offset cursors; `first`/`last` above 100 are refused like per_page.
  */
 export async function resolveTaskConnection(context: GraphqlContext, statuses: readonly TaskShape['status'][], args: TaskListArgs) {
   for (const key of ['first', 'last'] as const) {
@@ -146,16 +149,10 @@ export async function resolveTaskConnection(context: GraphqlContext, statuses: r
       throw new GraphQLError(`Invalid parameter: ${key} must be between 0 and ${MAX_PAGE_SIZE}`, { extensions: { code: 'BAD_USER_INPUT' } });
     }
   }
-  const query: TaskQuery = {
-    statuses: statuses.length > 0 ? [...statuses] : undefined,
-    sortBy: SORT_FIELDS[args.sortBy ?? 'created_at'],
-    sortOrder: args.sortOrder ?? 'desc',
-  };
+  const filter: TaskFilter = { statuses, sortBy: args.sortBy ?? DEFAULT_TASK_FILTER.sortBy, sortOrder: args.sortOrder ?? DEFAULT_TASK_FILTER.sortOrder };
   const { tasks } = context.services;
-  const totalCount = await tasks.count(query);
-  return resolveOffsetConnection({ args, totalCount, defaultSize: 20, maxSize: MAX_PAGE_SIZE }, ({ offset, limit }) =>
-    tasks.list({ ...query, skip: offset, limit }),
-  );
+  const totalCount = await countTasks(tasks, filter);
+  return resolveOffsetConnection({ args, totalCount, defaultSize: DEFAULT_PAGE_SIZE, maxSize: MAX_PAGE_SIZE }, (range) => listTasks(tasks, filter, range));
 }
 
 builder.queryFields((t) => ({
