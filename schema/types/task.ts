@@ -5,14 +5,14 @@
 import { GraphQLError } from 'graphql';
 import { resolveOffsetConnection } from '@pothos/plugin-relay';
 import { builder, type GraphqlContext } from '../builder.js';
-import { ErrorInterface, TaskNotFoundError, type Problem } from './errors.js';
+import { ErrorInterface, TaskNotFoundError, problem, problemFor, taskNotFound, type Problem, type Problems } from './errors.js';
 import { messages } from '../messages.js';
 import { allTaskEvents, followTask } from '../task-stream.js';
 import { FluxResult } from './flux.js';
 import { resultFileUrl } from '../../src/domain/result-files.js';
 import { taskErrorMessage, taskMessage } from '../../src/domain/task-wording.js';
-import { TASK_PRIORITIES, TASK_STATUSES, isTaskId, type ResultType, type Task as TaskShape, type TaskResultFile } from '../../src/domain/task.js';
-import { MAX_MESSAGE_LENGTH } from '../../src/domain/task-service.js';
+import { TASK_PRIORITIES, TASK_STATUSES, type ResultType, type Task as TaskShape, type TaskResultFile } from '../../src/domain/task.js';
+import { MAX_MESSAGE_LENGTH, type DeleteTaskResult as DeleteOutcome, type UpdateTaskResult as UpdateOutcome } from '../../src/domain/task-service.js';
 import {
   DEFAULT_PAGE_SIZE,
   DEFAULT_TASK_FILTER,
@@ -161,7 +161,7 @@ builder.queryFields((t) => ({
     nullable: true,
     description: 'One task (REST: GET /task/{id}); null when there is none.',
     args: { id: t.arg.id({ required: true }) },
-    resolve: async (_root, { id }, context) => (isTaskId(id) ? context.services.tasks.get(id) : null),
+    resolve: (_root, { id }, context) => context.services.tasks.get(id),
   }),
   tasks: t.connection(
     {
@@ -257,7 +257,19 @@ const DeleteTaskResult = builder.unionType('DeleteTaskResult', {
   resolveType: (result) => result.__typename,
 });
 
-const notFound = (taskId: string) => ({ __typename: 'TaskNotFoundError' as const, message: messages.taskNotFound, taskId });
+const UPDATE_TASK_ERRORS = {
+  not_found: (_failure, taskId) => taskNotFound(taskId),
+  invalid_status: () => problem('InvalidStatusError', messages.invalidStatus),
+  invalid_priority: () => problem('InvalidPriorityError', messages.invalidPriority),
+  invalid_message: () => problem('InvalidMessageError', messages.invalidMessage(MAX_MESSAGE_LENGTH)),
+  empty: () => problem('EmptyUpdateError', messages.emptyUpdate),
+} satisfies Problems<Extract<UpdateOutcome, { ok: false }>, string>;
+
+const DELETE_TASK_ERRORS = {
+  not_found: (_failure, taskId) => taskNotFound(taskId),
+  active: ({ taskStatus }) => ({ ...problem('TaskActiveError', messages.taskActive), taskStatus }),
+  io: ({ message }) => problem('TaskFilesNotDeletedError', messages.filesNotDeleted(message)),
+} satisfies Problems<Extract<DeleteOutcome, { ok: false }>, string>;
 
 builder.mutationFields((t) => ({
   updateTask: t.field({
@@ -265,25 +277,12 @@ builder.mutationFields((t) => ({
     description: 'Changes status, message or priority (REST: PUT /task/{id}).',
     args: { id: t.arg.id({ required: true }), input: t.arg({ type: UpdateTaskInput, required: true }) },
     resolve: async (_root, { id, input }, context) => {
-      if (!isTaskId(id)) return notFound(id);
       const result = await context.services.tasks.update(id, {
         status: input.status ?? undefined,
         message: input.message ?? undefined,
         priority: input.priority ?? undefined,
       });
-      if (result.ok) return { __typename: 'UpdateTaskSuccess' as const, task: result.task };
-      switch (result.reason) {
-        case 'not_found':
-          return notFound(id);
-        case 'invalid_status':
-          return { __typename: 'InvalidStatusError' as const, message: messages.invalidStatus };
-        case 'invalid_priority':
-          return { __typename: 'InvalidPriorityError' as const, message: messages.invalidPriority };
-        case 'invalid_message':
-          return { __typename: 'InvalidMessageError' as const, message: messages.invalidMessage(MAX_MESSAGE_LENGTH) };
-        case 'empty':
-          return { __typename: 'EmptyUpdateError' as const, message: messages.emptyUpdate };
-      }
+      return result.ok ? { __typename: 'UpdateTaskSuccess' as const, task: result.task } : problemFor(UPDATE_TASK_ERRORS, result, id);
     },
   }),
   deleteTask: t.field({
@@ -291,17 +290,8 @@ builder.mutationFields((t) => ({
     description: 'Deletes a completed or failed task with its files (REST: DELETE /task/{id}).',
     args: { id: t.arg.id({ required: true }) },
     resolve: async (_root, { id }, context) => {
-      if (!isTaskId(id)) return notFound(id);
       const result = await context.services.tasks.delete(id);
-      if (result.ok) return { __typename: 'DeleteTaskSuccess' as const, taskId: id, ...result };
-      switch (result.reason) {
-        case 'not_found':
-          return notFound(id);
-        case 'active':
-          return { __typename: 'TaskActiveError' as const, message: messages.taskActive, taskStatus: result.taskStatus };
-        case 'io':
-          return { __typename: 'TaskFilesNotDeletedError' as const, message: messages.filesNotDeleted(result.message) };
-      }
+      return result.ok ? { __typename: 'DeleteTaskSuccess' as const, taskId: id, ...result } : problemFor(DELETE_TASK_ERRORS, result, id);
     },
   }),
 }));
@@ -315,7 +305,7 @@ builder.subscriptionFields((t) => ({
       'The task now, then every change until it is completed or failed, and then the subscription completes. An unknown id is an error (code TASK_NOT_FOUND).',
     args: { id: t.arg.id({ required: true }) },
     subscribe: async (_root, { id }, context) => {
-      const stream = isTaskId(id) ? await followTask(context.services.tasks, id) : null;
+      const stream = await followTask(context.services.tasks, id);
       if (!stream) throw new GraphQLError(messages.taskNotFound[context.language], { extensions: { code: 'TASK_NOT_FOUND', taskId: id } });
       return stream;
     },

@@ -21,7 +21,12 @@ export interface Refusal<F> {
 /** Every reason of `F` (a union of `{reason: …}` failures) with its answer, checked for completeness by the compiler. */
 export type Refusals<F extends { reason: string }> = { [R in F['reason']]: Refusal<Extract<F, { reason: R }>> };
 
-export function refuse<F extends { reason: string }>(call: Pick<RestCall, 'lang' | 'params'>, table: Refusals<F>, failure: F): Response {
-  const refusal = table[failure.reason as F['reason']] as Refusal<F>;
+type Call = Pick<RestCall, 'lang' | 'params'>;
+
+export function refuse<F extends { reason: string }>(call: Call, table: Refusals<F>, failure: F): Response {
+  return answer(call, table[failure.reason as F['reason']] as Refusal<F>, failure);
+}
+
+export function answer<F>(call: Call, refusal: Refusal<F>, failure: F): Response {
   return reply(call, refusal.status, refusal.key, refusal.data?.(failure, call) ?? {}, { params: refusal.params?.(failure), headers: refusal.headers });
 }
