@@ -8,25 +8,26 @@ import { reply, type Data } from './envelope.js';
 import type { MessageKey } from './messages.js';
 import type { RestCall } from './route.js';
 
+type Call = Pick<RestCall, 'lang' | 'params' | 'services'>;
+
 export interface Refusal<F> {
   status: number;
-  key: MessageKey;
+  key: MessageKey | ((failure: F) => MessageKey);
   /** The envelope's data; `{}` when absent. */
-  data?: (failure: F, call: Pick<RestCall, 'params'>) => Data;
+  data?: (failure: F, call: Call) => Data;
   /** The parameters of a message built from them. */
-  params?: (failure: F) => Record<string, string>;
+  params?: (failure: F, call: Call) => Record<string, string>;
   headers?: Record<string, string>;
 }
 
 /** Every reason of `F` (a union of `{reason: …}` failures) with its answer, checked for completeness by the compiler. */
 export type Refusals<F extends { reason: string }> = { [R in F['reason']]: Refusal<Extract<F, { reason: R }>> };
 
-type Call = Pick<RestCall, 'lang' | 'params'>;
-
 export function refuse<F extends { reason: string }>(call: Call, table: Refusals<F>, failure: F): Response {
   return answer(call, table[failure.reason as F['reason']] as Refusal<F>, failure);
 }
 
 export function answer<F>(call: Call, refusal: Refusal<F>, failure: F): Response {
-  return reply(call, refusal.status, refusal.key, refusal.data?.(failure, call) ?? {}, { params: refusal.params?.(failure), headers: refusal.headers });
+  const key = typeof refusal.key === 'function' ? refusal.key(failure) : refusal.key;
+  return reply(call, refusal.status, key, refusal.data?.(failure, call) ?? {}, { params: refusal.params?.(failure, call), headers: refusal.headers });
 }

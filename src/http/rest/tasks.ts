@@ -6,7 +6,7 @@ import { TASK_PRIORITIES, TASK_STATUSES, isTaskId, type FluxSummary, type Task, 
 import type { AppConfig } from '../../config.js';
 import type { Lang } from '../../domain/messages.js';
 import { taskErrorMessage, taskMessage } from '../../domain/task-wording.js';
-import { readBody } from './body.js';
+import { readBody } from '../body.js';
 import { epochSeconds, reply, type Data } from './envelope.js';
 import { answer, refuse, type Refusal, type Refusals } from './refusals.js';
 import type { RestArea, RestCall } from './route.js';
