@@ -1,6 +1,7 @@
 /** Report: the GET /reports view of a task (its files as a report listing), and the `reports` query. */
 import { builder } from '../builder.js';
-import { ReportStatusFilter, ResultFile, Task, TaskStatus, resolveTaskConnection, sortArgs } from './task.js';
+import { ReportStatusFilter, ResultFile, Task, TaskStatus, sortArgs } from './task.js';
+import { resolveTaskConnection } from '../task-connection.js';
 import { mainReport } from '../../src/domain/task-listing.js';
 import type { Task as TaskShape } from '../../src/domain/task.js';
 

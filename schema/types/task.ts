@@ -3,27 +3,17 @@
  * subscriptions are here.
  */
 import { GraphQLError } from 'graphql';
-import { resolveOffsetConnection } from '@pothos/plugin-relay';
-import { builder, type GraphqlContext } from '../builder.js';
+import { builder } from '../builder.js';
 import { ErrorInterface, TaskNotFoundError, problem, problemFor, taskNotFound, type Problem, type Problems } from './errors.js';
 import { messages } from '../messages.js';
 import { allTaskEvents, followTask } from '../task-stream.js';
+import { resolveTaskConnection } from '../task-connection.js';
 import { FluxResult } from './flux.js';
 import { resultFileUrl } from '../../src/domain/result-files.js';
 import { taskErrorMessage, taskMessage } from '../../src/domain/task-wording.js';
 import { TASK_PRIORITIES, TASK_STATUSES, type ResultType, type Task as TaskShape, type TaskResultFile } from '../../src/domain/task.js';
 import { MAX_MESSAGE_LENGTH, type DeleteTaskResult as DeleteOutcome, type UpdateTaskResult as UpdateOutcome } from '../../src/domain/task-service.js';
-import {
-  DEFAULT_PAGE_SIZE,
-  DEFAULT_TASK_FILTER,
-  MAX_PAGE_SIZE,
-  REPORT_STATUS_FILTERS,
-  SORT_ORDERS,
-  TASK_SORT_FIELDS,
-  countTasks,
-  listTasks,
-  type TaskFilter,
-} from '../../src/domain/task-listing.js';
+import { DEFAULT_TASK_FILTER, MAX_PAGE_SIZE, REPORT_STATUS_FILTERS, SORT_ORDERS, TASK_SORT_FIELDS } from '../../src/domain/task-listing.js';
 
 // Enum values are the REST API's words, so a value means the same in both APIs.
 
@@ -128,32 +118,6 @@ export const sortArgs = builder.args((t) => ({
 
 /** The most a page of a connection holds, as per_page (the WIS2 download history pages with it too). */
 export { MAX_PAGE_SIZE };
-
-export interface TaskListArgs {
-  sortBy?: typeof TaskSortField.$inferType | null;
-  sortOrder?: typeof SortOrder.$inferType | null;
-  first?: number | null;
-  last?: number | null;
-  before?: string | null;
-  after?: string | null;
-}
-
-/**
- * A Relay connection over tasks with the given statuses (all when none), listed as GET /reports lists them
- * (src/domain/task-listing.ts) and paged by offset cursors; `first`/`last` above 100 are refused like per_page.
- */
-export async function resolveTaskConnection(context: GraphqlContext, statuses: readonly TaskShape['status'][], args: TaskListArgs) {
-  for (const key of ['first', 'last'] as const) {
-    const value = args[key];
-    if (value != null && (value < 0 || value > MAX_PAGE_SIZE)) {
-      throw new GraphQLError(`Invalid parameter: ${key} must be between 0 and ${MAX_PAGE_SIZE}`, { extensions: { code: 'BAD_USER_INPUT' } });
-    }
-  }
-  const filter: TaskFilter = { statuses, sortBy: args.sortBy ?? DEFAULT_TASK_FILTER.sortBy, sortOrder: args.sortOrder ?? DEFAULT_TASK_FILTER.sortOrder };
-  const { tasks } = context.services;
-  const totalCount = await countTasks(tasks, filter);
-  return resolveOffsetConnection({ args, totalCount, defaultSize: DEFAULT_PAGE_SIZE, maxSize: MAX_PAGE_SIZE }, (range) => listTasks(tasks, filter, range));
-}
 
 builder.queryFields((t) => ({
   task: t.field({
