@@ -159,7 +159,12 @@ const updateBody = Type.Object(
 
 const NOT_FOUND: Refusal<unknown> = { status: 404, key: 'task_not_found', data: (_failure, call) => ({ task_id: call.params.task_id }) };
 
-const UPDATE_REFUSALS: Refusals<Extract<UpdateTaskResult, { ok: false }>> = {
+/** What the request's body can get wrong, before TaskService judges what it asks. */
+type BodyFailure = { reason: 'body_too_large' | 'body_not_json' };
+
+const UPDATE_REFUSALS: Refusals<BodyFailure | Extract<UpdateTaskResult, { ok: false }>> = {
+  body_too_large: { status: 413, key: 'body_too_large', headers: { connection: 'close' } },
+  body_not_json: { status: 400, key: 'body_not_json' },
   not_found: NOT_FOUND,
   invalid_status: { status: 400, key: 'task_bad_status' },
   invalid_priority: { status: 400, key: 'bad_priority' },
@@ -174,6 +179,16 @@ const DELETE_REFUSALS: Refusals<Extract<DeleteTaskResult, { ok: false }>> = {
 };
 
 const MAX_JSON_BYTES = 64 * 1024;
+
+/** The body as a JSON object, or null when it is not one. */
+function jsonObject(text: string): Record<string, unknown> | null {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
 
 export const taskRoutes: RestArea = (services) => [
   {
@@ -219,16 +234,10 @@ export const taskRoutes: RestArea = (services) => [
       // Before the body: the document answers its own example ids (`abc123-def456-ghi789`) 404, whatever is sent.
       if (!isTaskId(taskId)) return answer(call, NOT_FOUND, null);
       const body = await readBody(call.req, MAX_JSON_BYTES);
-      if (!body.ok) return reply(call, 413, 'body_too_large', {}, { headers: { connection: 'close' } });
-      let input: unknown;
-      try {
-        input = JSON.parse(body.text);
-      } catch {
-        return reply(call, 400, 'body_not_json');
-      }
-      if (typeof input !== 'object' || input === null || Array.isArray(input)) return reply(call, 400, 'body_not_json');
-      const { status, message: text, priority } = input as Record<string, unknown>;
-      const result = await services.tasks.update(taskId, { status, message: text, priority });
+      if (!body.ok) return refuse(call, UPDATE_REFUSALS, { reason: 'body_too_large' });
+      const input = jsonObject(body.text);
+      if (!input) return refuse(call, UPDATE_REFUSALS, { reason: 'body_not_json' });
+      const result = await services.tasks.update(taskId, { status: input.status, message: input.message, priority: input.priority });
       if (!result.ok) return refuse(call, UPDATE_REFUSALS, result);
       const task = result.task;
       return reply(call, 200, 'task_updated', {
