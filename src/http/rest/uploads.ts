@@ -6,10 +6,11 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { Type } from 'fets';
-import { nameRefusal, type ReceiveFailure } from '../../domain/upload-service.js';
+import { nameRefusal, type ReceiveFailure, type UploadParts } from '../../domain/upload-service.js';
+import type { AppConfig } from '../../config.js';
 import { TASK_PRIORITIES } from '../../domain/task.js';
 import { discardRestOfBody } from '../body.js';
-import { readMultipart, type MultipartRead, type PartRules } from '../multipart.js';
+import { readMultipart, type MultipartProblem, type PartRules } from '../multipart.js';
 import { noteRequestTask } from '../server.js';
 import { reply } from './envelope.js';
 import { refuse, type Refusal, type Refusals } from './refusals.js';
@@ -26,7 +27,8 @@ type UploadFailure =
   | { reason: 'not_multipart' | 'missing_file' }
   /** Declared over twice the limit: answered at once, and the connection closed rather than drained. */
   | { reason: 'far_too_large' }
-  | Extract<MultipartRead<FormRefusal>, { ok: false }>
+  | MultipartProblem
+  | FormRefusal
   | ReceiveFailure;
 
 const tooManyParts: Refusal<unknown> = {
@@ -77,6 +79,22 @@ function formRules(): PartRules<FormRefusal> & { priority(): string } {
   };
 }
 
+/** The request's form, its files read into `folder`: the parts for UploadService.receive, or why there are none. */
+async function readForm(req: IncomingMessage, folder: string, settings: AppConfig): Promise<UploadParts | UploadFailure> {
+  const rules = formRules();
+  const read = await readMultipart(req, req.headers, {
+    folder,
+    maxFileBytes: settings.maxContentLength,
+    limits: { files: 4, fields: 20, parts: settings.maxFormParts, fieldBytes: 1024 },
+    rules,
+  });
+  if (!read.ok) return read;
+  const file = read.parts.find((part) => part.name === 'file')?.file;
+  if (!file) return { reason: 'missing_file' };
+  const config = read.parts.find((part) => part.name === 'config')?.file ?? null;
+  return { file, config, priority: rules.priority() };
+}
+
 const isMultipart = (req: IncomingMessage) => /^multipart\/form-data\b/i.test(req.headers['content-type'] ?? '');
 
 export const uploadRoutes: RestArea = (services) => {
@@ -119,28 +137,20 @@ export const uploadRoutes: RestArea = (services) => {
           // a larger one gets the answer and a closed connection.
           if (declared <= 2 * max + MULTIPART_ALLOWANCE) {
             discardRestOfBody(req, declared);
-            return refused({ ok: false, reason: 'too_large' });
+            return refused({ reason: 'too_large' });
           }
           return refused({ reason: 'far_too_large' });
         }
 
         const pending = await uploads.begin();
         try {
-          const rules = formRules();
-          const read = await readMultipart(req, req.headers, {
-            folder: pending.directory,
-            maxFileBytes: max,
-            limits: { files: 4, fields: 20, parts: services.config.maxFormParts, fieldBytes: 1024 },
-            rules,
-          });
-          const file = read.ok ? read.parts.find((part) => part.name === 'file')?.file : undefined;
-          if (!read.ok || !file) {
+          const form = await readForm(req, pending.directory, services.config);
+          if ('reason' in form) {
             await uploads.abort(pending);
             discardRestOfBody(req, max + MULTIPART_ALLOWANCE);
-            return refused(read.ok ? { reason: 'missing_file' } : read);
+            return refused(form);
           }
-          const config = read.parts.find((part) => part.name === 'config')?.file ?? null;
-          const received = await uploads.receive({ file, config, priority: rules.priority() }, pending);
+          const received = await uploads.receive(form, pending);
           if (!received.ok) return refused(received);
           noteRequestTask(call.res, received.task.id);
           return reply(call, 202, 'upload_accepted', { status: 'accepted', job_id: received.task.id, task_status_url: `/task/${received.task.id}` });
