@@ -221,6 +221,7 @@ const DeleteTaskResult = builder.unionType('DeleteTaskResult', {
   resolveType: (result) => result.__typename,
 });
 
+/** updateTask's typed error for each reason TaskService.update refuses (REST's table: src/http/rest/tasks.ts). */
 const UPDATE_TASK_ERRORS = {
   not_found: (_failure, taskId) => taskNotFound(taskId),
   invalid_status: () => problem('InvalidStatusError', messages.invalidStatus),
@@ -229,6 +230,7 @@ const UPDATE_TASK_ERRORS = {
   empty: () => problem('EmptyUpdateError', messages.emptyUpdate),
 } satisfies Problems<Extract<UpdateOutcome, { ok: false }>, string>;
 
+/** deleteTask's typed error for each reason TaskService.delete refuses. */
 const DELETE_TASK_ERRORS = {
   not_found: (_failure, taskId) => taskNotFound(taskId),
   active: ({ taskStatus }) => ({ ...problem('TaskActiveError', messages.taskActive), taskStatus }),

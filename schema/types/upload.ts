@@ -63,6 +63,7 @@ const UploadFlightResult = builder.unionType('UploadFlightResult', {
   resolveType: (result) => result.__typename,
 });
 
+/** uploadFlight's typed error for each reason UploadService.receive refuses (REST's table: src/http/rest/uploads.ts). */
 const UPLOAD_FLIGHT_ERRORS = {
   bad_extension: ({ part }) => ({ ...problem('InvalidFileTypeError', part === 'file' ? messages.badDataExtension : messages.badConfigExtension), part }),
   not_spreadsheet: () => problem('NotASpreadsheetError', messages.notSpreadsheet),

@@ -162,6 +162,7 @@ const NOT_FOUND: Refusal<unknown> = { status: 404, key: 'task_not_found', data: 
 /** What the request's body can get wrong, before TaskService judges what it asks. */
 type BodyFailure = { reason: 'body_too_large' | 'body_not_json' };
 
+/** PUT /task's answer for each reason its body or TaskService.update is refused (GraphQL's: schema/types/task.ts). */
 const UPDATE_REFUSALS: Refusals<BodyFailure | Extract<UpdateTaskResult, { ok: false }>> = {
   body_too_large: { status: 413, key: 'body_too_large', headers: { connection: 'close' } },
   body_not_json: { status: 400, key: 'body_not_json' },
@@ -172,6 +173,7 @@ const UPDATE_REFUSALS: Refusals<BodyFailure | Extract<UpdateTaskResult, { ok: fa
   empty: { status: 400, key: 'task_empty_update' },
 };
 
+/** DELETE /task's answer for each reason TaskService.delete refuses. */
 const DELETE_REFUSALS: Refusals<Extract<DeleteTaskResult, { ok: false }>> = {
   not_found: NOT_FOUND,
   active: { status: 409, key: 'task_delete_active', data: ({ taskStatus }) => ({ task_status: taskStatus }) },
