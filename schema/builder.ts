@@ -9,6 +9,7 @@ import RelayPlugin from '@pothos/plugin-relay';
 import { GraphQLError, Kind, valueFromASTUntyped } from 'graphql';
 import type { AppServices } from '../src/app-services.js';
 import type { Lang as Language } from '../src/domain/language.js';
+import { ReceivedFile } from '../src/domain/upload-service.js';
 
 /** Messages of typed errors follow the request's Accept-Language as REST's do (src/domain/language.ts). */
 export type { Lang as Language } from '../src/domain/language.js';
@@ -26,7 +27,7 @@ export const builder = new SchemaBuilder<{
   Scalars: {
     ID: { Input: string; Output: string };
     DateTime: { Input: Date; Output: Date };
-    File: { Input: File; Output: never };
+    File: { Input: ReceivedFile; Output: never };
     JSON: { Input: unknown; Output: unknown };
   };
 }>({
@@ -74,8 +75,9 @@ builder.scalarType('File', {
   serialize: () => {
     throw new GraphQLError('File is an input-only scalar');
   },
+  // Only the multipart reader makes these (src/graphql/streaming-uploads.ts): a JSON variable never passes for a file.
   parseValue: (value) => {
-    if (value instanceof File) return value;
+    if (value instanceof ReceivedFile) return value;
     throw new GraphQLError('File must be sent as a part of a multipart request (GraphQL multipart request spec)', {
       extensions: { code: 'BAD_USER_INPUT' },
     });

@@ -1,7 +1,8 @@
 /** Report: the GET /reports view of a task (its files as a report listing), and the `reports` query. */
 import { builder } from '../builder.js';
-import { ReportStatusFilter, ResultFile, Task, TaskStatus, resolveTaskConnection, sortArgs } from './task.js';
-import { mainReport } from '../../src/domain/reports.js';
+import { ReportStatusFilter, ResultFile, Task, TaskStatus, sortArgs } from './task.js';
+import { resolveTaskConnection } from '../task-connection.js';
+import { mainReport } from '../../src/domain/task-listing.js';
 import type { Task as TaskShape } from '../../src/domain/task.js';
 
 export const Report = builder.objectRef<TaskShape>('Report').implement({

@@ -3,17 +3,17 @@
  * subscriptions are here.
  */
 import { GraphQLError } from 'graphql';
-import { resolveOffsetConnection } from '@pothos/plugin-relay';
-import { builder, type GraphqlContext } from '../builder.js';
-import { ErrorInterface, TaskNotFoundError, type Problem } from './errors.js';
+import { builder } from '../builder.js';
+import { ErrorInterface, TaskNotFoundError, problem, problemFor, taskNotFound, type Problem, type Problems } from './errors.js';
 import { messages } from '../messages.js';
 import { allTaskEvents, followTask } from '../task-stream.js';
+import { resolveTaskConnection } from '../task-connection.js';
 import { FluxResult } from './flux.js';
+import { resultFileUrl } from '../../src/domain/result-files.js';
 import { taskErrorMessage, taskMessage } from '../../src/domain/task-wording.js';
-import { TASK_PRIORITIES, TASK_STATUSES, isTaskId, type ResultType, type Task as TaskShape, type TaskResultFile } from '../../src/domain/task.js';
-import { MAX_MESSAGE_LENGTH } from '../../src/domain/task-service.js';
-import type { TaskQuery, TaskSortField as StoreSortField } from '../../src/domain/task-store.js';
-import { REPORT_SORT_FIELDS, REPORT_SORT_ORDERS, REPORT_STATUS_FILTERS } from '../../src/domain/reports.js';
+import { TASK_PRIORITIES, TASK_STATUSES, type ResultType, type Task as TaskShape, type TaskResultFile } from '../../src/domain/task.js';
+import { MAX_MESSAGE_LENGTH, type DeleteTaskResult as DeleteOutcome, type UpdateTaskResult as UpdateOutcome } from '../../src/domain/task-service.js';
+import { DEFAULT_TASK_FILTER, MAX_PAGE_SIZE, REPORT_STATUS_FILTERS, SORT_ORDERS, TASK_SORT_FIELDS } from '../../src/domain/task-listing.js';
 
 // Enum values are the REST API's words, so a value means the same in both APIs.
 
@@ -34,25 +34,15 @@ export const ResultFileType = builder.enumType('ResultFileType', {
 
 export const TaskSortField = builder.enumType('TaskSortField', {
   description: 'Sort keys of GET /reports: creation time, task id, total size of the results, processing time.',
-  values: REPORT_SORT_FIELDS,
+  values: TASK_SORT_FIELDS,
 });
 
-export const SortOrder = builder.enumType('SortOrder', { values: REPORT_SORT_ORDERS });
+export const SortOrder = builder.enumType('SortOrder', { values: SORT_ORDERS });
 
 export const ReportStatusFilter = builder.enumType('ReportStatusFilter', {
   description: 'The statuses GET /reports filters on.',
   values: REPORT_STATUS_FILTERS,
 });
-
-/** The GET /download path of a result: its path under the output folder, each segment URL-encoded. */
-export const downloadUrl = (relPath: string) => `/download/${relPath.split('/').map(encodeURIComponent).join('/')}`;
-
-const SORT_FIELDS: Record<typeof TaskSortField.$inferType, StoreSortField> = {
-  created_at: 'createdAt',
-  task_id: 'id',
-  file_size: 'totalSize',
-  processing_time: 'processingTimeSeconds',
-};
 
 export const TaskProgress = builder.objectRef<NonNullable<TaskShape['progress']>>('TaskProgress').implement({
   description: 'Where a processing task is. Written to the task by the worker, so polling and subscriptions agree.',
@@ -71,7 +61,7 @@ export const ResultFile = builder.objectRef<TaskResultFile>('ResultFile').implem
   fields: (t) => ({
     name: t.exposeString('name'),
     relPath: t.exposeString('relPath', { description: 'Path relative to the output folder (starts with the task id).' }),
-    downloadUrl: t.string({ description: 'Path of GET /download for this file, relative to the server.', resolve: (file) => downloadUrl(file.relPath) }),
+    downloadUrl: t.string({ description: 'Path of GET /download for this file, relative to the server.', resolve: (file) => resultFileUrl(file.relPath) }),
     size: t.exposeFloat('size', { description: 'Bytes.' }),
     type: t.expose('type', { type: ResultFileType }),
     gas: t.exposeString('gas', { nullable: true, description: 'The gas of a per-gas report.' }),
@@ -122,43 +112,12 @@ export const Task = builder.objectRef<TaskShape>('Task').implement({
 
 /** Sorting as GET /reports does it; tasks and reports share it. */
 export const sortArgs = builder.args((t) => ({
-  sortBy: t.field({ type: TaskSortField, required: false, defaultValue: 'created_at' }),
-  sortOrder: t.field({ type: SortOrder, required: false, defaultValue: 'desc' }),
+  sortBy: t.field({ type: TaskSortField, required: false, defaultValue: DEFAULT_TASK_FILTER.sortBy }),
+  sortOrder: t.field({ type: SortOrder, required: false, defaultValue: DEFAULT_TASK_FILTER.sortOrder }),
 }));
 
-export const MAX_PAGE_SIZE = 100;
-
-export interface TaskListArgs {
-  sortBy?: typeof TaskSortField.$inferType | null;
-  sortOrder?: typeof SortOrder.$inferType | null;
-  first?: number | null;
-  last?: number | null;
-  before?: string | null;
-  after?: string | null;
-}
-
-/**
- * A Relay connection over tasks with the given statuses (all when none), sorted like GET /reports and paged by offset
- * cursors; `first`/`last` above 100 are refused like per_page.
- */
-export async function resolveTaskConnection(context: GraphqlContext, statuses: readonly TaskShape['status'][], args: TaskListArgs) {
-  for (const key of ['first', 'last'] as const) {
-    const value = args[key];
-    if (value != null && (value < 0 || value > MAX_PAGE_SIZE)) {
-      throw new GraphQLError(`Invalid parameter: ${key} must be between 0 and ${MAX_PAGE_SIZE}`, { extensions: { code: 'BAD_USER_INPUT' } });
-    }
-  }
-  const query: TaskQuery = {
-    statuses: statuses.length > 0 ? [...statuses] : undefined,
-    sortBy: SORT_FIELDS[args.sortBy ?? 'created_at'],
-    sortOrder: args.sortOrder ?? 'desc',
-  };
-  const { tasks } = context.services;
-  const totalCount = await tasks.count(query);
-  return resolveOffsetConnection({ args, totalCount, defaultSize: 20, maxSize: MAX_PAGE_SIZE }, ({ offset, limit }) =>
-    tasks.list({ ...query, skip: offset, limit }),
-  );
-}
+/** The most a page of a connection holds, as per_page (the WIS2 download history pages with it too). */
+export { MAX_PAGE_SIZE };
 
 builder.queryFields((t) => ({
   task: t.field({
@@ -166,7 +125,7 @@ builder.queryFields((t) => ({
     nullable: true,
     description: 'One task (REST: GET /task/{id}); null when there is none.',
     args: { id: t.arg.id({ required: true }) },
-    resolve: async (_root, { id }, context) => (isTaskId(id) ? context.services.tasks.get(id) : null),
+    resolve: (_root, { id }, context) => context.services.tasks.get(id),
   }),
   tasks: t.connection(
     {
@@ -262,7 +221,21 @@ const DeleteTaskResult = builder.unionType('DeleteTaskResult', {
   resolveType: (result) => result.__typename,
 });
 
-const notFound = (taskId: string) => ({ __typename: 'TaskNotFoundError' as const, message: messages.taskNotFound, taskId });
+/** updateTask's typed error for each reason TaskService.update refuses (REST's table: src/http/rest/tasks.ts). */
+const UPDATE_TASK_ERRORS = {
+  not_found: (_failure, taskId) => taskNotFound(taskId),
+  invalid_status: () => problem('InvalidStatusError', messages.invalidStatus),
+  invalid_priority: () => problem('InvalidPriorityError', messages.invalidPriority),
+  invalid_message: () => problem('InvalidMessageError', messages.invalidMessage(MAX_MESSAGE_LENGTH)),
+  empty: () => problem('EmptyUpdateError', messages.emptyUpdate),
+} satisfies Problems<Extract<UpdateOutcome, { ok: false }>, string>;
+
+/** deleteTask's typed error for each reason TaskService.delete refuses. */
+const DELETE_TASK_ERRORS = {
+  not_found: (_failure, taskId) => taskNotFound(taskId),
+  active: ({ taskStatus }) => ({ ...problem('TaskActiveError', messages.taskActive), taskStatus }),
+  io: ({ message }) => problem('TaskFilesNotDeletedError', messages.filesNotDeleted(message)),
+} satisfies Problems<Extract<DeleteOutcome, { ok: false }>, string>;
 
 builder.mutationFields((t) => ({
   updateTask: t.field({
@@ -270,25 +243,12 @@ builder.mutationFields((t) => ({
     description: 'Changes status, message or priority (REST: PUT /task/{id}).',
     args: { id: t.arg.id({ required: true }), input: t.arg({ type: UpdateTaskInput, required: true }) },
     resolve: async (_root, { id, input }, context) => {
-      if (!isTaskId(id)) return notFound(id);
       const result = await context.services.tasks.update(id, {
         status: input.status ?? undefined,
         message: input.message ?? undefined,
         priority: input.priority ?? undefined,
       });
-      if (result.ok) return { __typename: 'UpdateTaskSuccess' as const, task: result.task };
-      switch (result.reason) {
-        case 'not_found':
-          return notFound(id);
-        case 'invalid_status':
-          return { __typename: 'InvalidStatusError' as const, message: messages.invalidStatus };
-        case 'invalid_priority':
-          return { __typename: 'InvalidPriorityError' as const, message: messages.invalidPriority };
-        case 'invalid_message':
-          return { __typename: 'InvalidMessageError' as const, message: messages.invalidMessage(MAX_MESSAGE_LENGTH) };
-        case 'empty':
-          return { __typename: 'EmptyUpdateError' as const, message: messages.emptyUpdate };
-      }
+      return result.ok ? { __typename: 'UpdateTaskSuccess' as const, task: result.task } : problemFor(UPDATE_TASK_ERRORS, result, id);
     },
   }),
   deleteTask: t.field({
@@ -296,17 +256,8 @@ builder.mutationFields((t) => ({
     description: 'Deletes a completed or failed task with its files (REST: DELETE /task/{id}).',
     args: { id: t.arg.id({ required: true }) },
     resolve: async (_root, { id }, context) => {
-      if (!isTaskId(id)) return notFound(id);
       const result = await context.services.tasks.delete(id);
-      if (result.ok) return { __typename: 'DeleteTaskSuccess' as const, taskId: id, ...result };
-      switch (result.reason) {
-        case 'not_found':
-          return notFound(id);
-        case 'active':
-          return { __typename: 'TaskActiveError' as const, message: messages.taskActive, taskStatus: result.taskStatus };
-        case 'io':
-          return { __typename: 'TaskFilesNotDeletedError' as const, message: messages.filesNotDeleted(result.message) };
-      }
+      return result.ok ? { __typename: 'DeleteTaskSuccess' as const, taskId: id, ...result } : problemFor(DELETE_TASK_ERRORS, result, id);
     },
   }),
 }));
@@ -320,7 +271,7 @@ builder.subscriptionFields((t) => ({
       'The task now, then every change until it is completed or failed, and then the subscription completes. An unknown id is an error (code TASK_NOT_FOUND).',
     args: { id: t.arg.id({ required: true }) },
     subscribe: async (_root, { id }, context) => {
-      const stream = isTaskId(id) ? await followTask(context.services.tasks, id) : null;
+      const stream = await followTask(context.services.tasks, id);
       if (!stream) throw new GraphQLError(messages.taskNotFound[context.language], { extensions: { code: 'TASK_NOT_FOUND', taskId: id } });
       return stream;
     },

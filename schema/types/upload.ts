@@ -1,15 +1,14 @@
 /**
- * uploadFlight: the GraphQL twin of POST /upload. The files arrive as multipart parts already streamed to disk by the
- * server's upload plugin; UploadService checks and stores them exactly as for REST, and creates the task.
+ * uploadFlight: the GraphQL twin of POST /upload. The files arrive as multipart parts already on disk, written once by
+ * the server's multipart reader; UploadService.receive checks them and moves them into the task's folder exactly as
+ * for REST, and creates the task.
  */
-import { Readable } from 'node:stream';
-import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { builder } from '../builder.js';
-import { ErrorInterface, type Problem } from './errors.js';
+import { ErrorInterface, problem, problemFor, type Problem, type Problems } from './errors.js';
 import { Task, TaskPriority } from './task.js';
 import { messages } from '../messages.js';
 import { CONFIG_EXTENSIONS, DATA_EXTENSIONS } from '../../src/domain/upload-rules.js';
-import type { SaveResult } from '../../src/domain/upload-service.js';
+import type { ReceiveResult } from '../../src/domain/upload-service.js';
 import type { Task as TaskShape } from '../../src/domain/task.js';
 
 export const UploadPart = builder.enumType('UploadPart', {
@@ -64,26 +63,14 @@ const UploadFlightResult = builder.unionType('UploadFlightResult', {
   resolveType: (result) => result.__typename,
 });
 
-function refusal(part: Part, result: Exclude<SaveResult, { ok: true }>, maxBytes: number) {
-  switch (result.reason) {
-    case 'bad_extension':
-      return {
-        __typename: 'InvalidFileTypeError' as const,
-        part,
-        message: part === 'file' ? messages.badDataExtension : messages.badConfigExtension,
-      };
-    case 'not_spreadsheet':
-      return { __typename: 'NotASpreadsheetError' as const, message: messages.notSpreadsheet };
-    case 'empty':
-      return { __typename: 'EmptyFileError' as const, part, message: messages.emptyFile };
-    case 'too_large':
-      return { __typename: 'FileTooLargeError' as const, part, maxBytes, message: messages.tooLarge(maxBytes) };
-    case 'invalid_config':
-      return { __typename: 'InvalidConfigError' as const, reason: result.message, message: messages.invalidConfig(result.message) };
-  }
-}
-
-const streamOf = (file: File) => Readable.fromWeb(file.stream() as unknown as NodeReadableStream<Uint8Array>);
+/** uploadFlight's typed error for each reason UploadService.receive refuses (REST's table: src/http/rest/uploads.ts). */
+const UPLOAD_FLIGHT_ERRORS = {
+  bad_extension: ({ part }) => ({ ...problem('InvalidFileTypeError', part === 'file' ? messages.badDataExtension : messages.badConfigExtension), part }),
+  not_spreadsheet: () => problem('NotASpreadsheetError', messages.notSpreadsheet),
+  empty: ({ part }) => ({ ...problem('EmptyFileError', messages.emptyFile), part }),
+  too_large: ({ part, maxBytes }) => ({ ...problem('FileTooLargeError', messages.tooLarge(maxBytes)), part, maxBytes }),
+  invalid_config: ({ message }) => ({ ...problem('InvalidConfigError', messages.invalidConfig(message)), reason: message }),
+} satisfies Problems<Extract<ReceiveResult<TaskShape['priority']>, { ok: false }>>;
 
 builder.mutationFields((t) => ({
   uploadFlight: t.field({
@@ -96,29 +83,8 @@ builder.mutationFields((t) => ({
       priority: t.arg({ type: TaskPriority, required: false, defaultValue: 'normal' }),
     },
     resolve: async (_root, { file, config, priority }, context) => {
-      const { uploads, config: appConfig } = context.services;
-      const upload = await uploads.begin();
-      try {
-        const data = await uploads.saveData(upload, file.name, streamOf(file));
-        if (!data.ok) {
-          await uploads.abort(upload);
-          return refusal('file', data, appConfig.maxContentLength);
-        }
-        let stored = null;
-        if (config) {
-          const saved = await uploads.saveConfig(upload, config.name, streamOf(config));
-          if (!saved.ok) {
-            await uploads.abort(upload);
-            return refusal('config', saved, appConfig.maxContentLength);
-          }
-          stored = saved.file;
-        }
-        const task = await uploads.commit(upload, data.file, stored, priority ?? 'normal');
-        return { __typename: 'UploadFlightSuccess' as const, task };
-      } catch (error) {
-        await uploads.abort(upload);
-        throw error;
-      }
+      const received = await context.services.uploads.receive({ file, config: config ?? null, priority: priority ?? 'normal' });
+      return received.ok ? { __typename: 'UploadFlightSuccess' as const, task: received.task } : problemFor(UPLOAD_FLIGHT_ERRORS, received, undefined);
     },
   }),
 }));

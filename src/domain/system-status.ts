@@ -6,9 +6,30 @@
  */
 import { access, constants, stat, statfs } from 'node:fs/promises';
 import { freemem, totalmem } from 'node:os';
-import type { AppServices } from '../app-services.js';
-import type { RecentRequests } from '../infra/request-stats.js';
+import type { Db } from 'mongodb';
+import type { AppConfig } from '../config.js';
+import type { RecentRequests, RequestStats } from '../infra/request-stats.js';
+import type { TaskService } from './task-service.js';
 import type { TaskStatus } from './task.js';
+
+/** What the health checks look at (the app's services have it all, so callers pass them). */
+export interface HealthSources {
+  version: string;
+  startedAt: Date;
+  config: Pick<AppConfig, 'uploadFolder' | 'outputFolder'>;
+  /** The connection of its own the database is probed on. */
+  database: { monitorDb: Pick<Db, 'command'> };
+  tasks: Pick<TaskService, 'countByStatus'>;
+  requestStats: Pick<RequestStats, 'snapshot'>;
+}
+
+/** What the statistics are taken from. */
+export interface StatsSources {
+  startedAt: Date;
+  config: Pick<AppConfig, 'outputFolder'>;
+  tasks: Pick<TaskService, 'countByStatus' | 'list'>;
+  requestStats: Pick<RequestStats, 'snapshot'>;
+}
 
 export const MAX_ACTIVE_TASKS = 20;
 export const MAX_ERROR_RATE_PERCENT = 10;
@@ -33,8 +54,8 @@ async function writable(path: string): Promise<boolean> {
   }
 }
 
-async function taskCounts(services: AppServices) {
-  const byStatus = await services.tasks.countByStatus();
+async function taskCounts(tasks: Pick<TaskService, 'countByStatus'>) {
+  const byStatus = await tasks.countByStatus();
   const total = Object.values(byStatus).reduce((a, b) => a + b, 0);
   const finished = byStatus.completed + byStatus.failed;
   return {
@@ -46,8 +67,8 @@ async function taskCounts(services: AppServices) {
   };
 }
 
-function requestFigures(services: AppServices) {
-  const snapshot = services.requestStats.snapshot();
+function requestFigures(requestStats: Pick<RequestStats, 'snapshot'>) {
+  const snapshot = requestStats.snapshot();
   const seconds = Math.max((Date.now() - snapshot.since.getTime()) / 1000, 1e-3);
   return {
     snapshot,
@@ -75,16 +96,16 @@ export interface HealthReport {
   issues: { code: 'storage' | 'database' | 'load' | 'error_rate'; zh: string; en: string }[];
 }
 
-export async function healthReport(services: AppServices): Promise<HealthReport> {
+export async function healthReport(sources: HealthSources): Promise<HealthReport> {
   // All at once: under load each waits on the database, and an operator's probe should cost one wait, not three.
   const [uploadsWritable, outputsWritable, databaseReachable, counted] = await Promise.all([
-    writable(services.config.uploadFolder),
-    writable(services.config.outputFolder),
-    services.database.monitorDb.command({ ping: 1 }).then(() => true, () => false),
-    taskCounts(services).catch(() => null),
+    writable(sources.config.uploadFolder),
+    writable(sources.config.outputFolder),
+    sources.database.monitorDb.command({ ping: 1 }).then(() => true, () => false),
+    taskCounts(sources.tasks).catch(() => null),
   ]);
   const tasks = databaseReachable ? counted : null;
-  const requests = requestFigures(services);
+  const requests = requestFigures(sources.requestStats);
   const errorRate = serverErrorRate(requests.snapshot.recent);
   const issues: HealthReport['issues'] = [];
   if (!uploadsWritable || !outputsWritable) {
@@ -100,9 +121,9 @@ export async function healthReport(services: AppServices): Promise<HealthReport>
   }
   return {
     status: issues.length ? 'degraded' : 'healthy',
-    version: services.version,
+    version: sources.version,
     timestamp: Date.now() / 1000,
-    uptimeSeconds: (Date.now() - services.startedAt.getTime()) / 1000,
+    uptimeSeconds: (Date.now() - sources.startedAt.getTime()) / 1000,
     storage: { uploadsWritable, outputsWritable, databaseReachable },
     tasks: {
       activeCount: tasks?.active ?? 0,
@@ -151,18 +172,18 @@ export interface StatsReport {
 
 const GB = 1024 ** 3;
 
-export async function statsReport(services: AppServices): Promise<StatsReport> {
-  const tasks = await taskCounts(services);
-  const requests = requestFigures(services);
-  const disk = await statfs(services.config.outputFolder);
+export async function statsReport(sources: StatsSources): Promise<StatsReport> {
+  const tasks = await taskCounts(sources.tasks);
+  const requests = requestFigures(sources.requestStats);
+  const disk = await statfs(sources.config.outputFolder);
   const diskTotal = disk.blocks * disk.bsize;
   const diskUsed = (disk.blocks - disk.bfree) * disk.bsize;
   const memoryTotal = totalmem();
   const memoryUsed = memoryTotal - freemem();
   const now = Date.now();
-  const recent = await services.tasks.list({ sortBy: 'updatedAt', sortOrder: 'desc', limit: 20 });
+  const recent = await sources.tasks.list({ sortBy: 'updatedAt', sortOrder: 'desc', limit: 20 });
   return {
-    uptimeSeconds: round((now - services.startedAt.getTime()) / 1000, 1),
+    uptimeSeconds: round((now - sources.startedAt.getTime()) / 1000, 1),
     requests: {
       total: requests.snapshot.total,
       perSecond: requests.requestsPerSecond,

@@ -14,6 +14,7 @@ import {
   TASK_STATUSES,
   isActive,
   isFinished,
+  isTaskId,
   type FluxSummary,
   type StoredFile,
   type Task,
@@ -190,7 +191,9 @@ export class TaskService {
     return task;
   }
 
+  /** Null for an id that could never name a task too (the doc's own `abc123-def456-ghi789`), without asking the store. */
   async get(id: string): Promise<Task | null> {
+    if (!isTaskId(id)) return null;
     const cached = this.cache.get(id);
     if (cached) return cached;
     const task = await this.store.get(id);
@@ -233,8 +236,9 @@ export class TaskService {
     return this.bus.subscribe('task', listener);
   }
 
-  /** PUT /task/{id} and updateTask: status, message and priority, each optional. */
+  /** PUT /task/{id} and updateTask: status, message and priority, each optional. An id that is no task id is not found. */
   async update(id: string, input: UpdateTaskInput): Promise<UpdateTaskResult> {
+    if (!isTaskId(id)) return { ok: false, reason: 'not_found' };
     const { status, message, priority } = input;
     if (status === undefined && message === undefined && priority === undefined) return { ok: false, reason: 'empty' };
     if (status !== undefined && !TASK_STATUSES.includes(status as TaskStatus)) return { ok: false, reason: 'invalid_status' };
@@ -325,7 +329,7 @@ export class TaskService {
 
   /** Deletes a finished task with its upload and outputs. */
   async delete(id: string): Promise<DeleteTaskResult> {
-    const task = await this.store.get(id);
+    const task = isTaskId(id) ? await this.store.get(id) : null;
     if (!task) return { ok: false, reason: 'not_found' };
     if (isActive(task.status)) return { ok: false, reason: 'active', taskStatus: task.status };
     const removed = await this.removeFiles(id);

@@ -1,7 +1,7 @@
 // A synthetic, deterministic ReportInput for the report tests: a drone flying transects back and forth along a
 // curtain, climbing between passes, through a Gaussian plume, with wandering wind. Not a test file itself.
 
-import type { ReportInput } from '../../src/gasflux/report/render-report.js';
+import type { ReportInput } from '../../src/gasflux/report/report-input.js';
 
 import { mulberry32 as random } from '../helpers/synthetic-flight.js';
 

@@ -2,12 +2,12 @@
  * The documented workflow, over GraphQL: upload a flight (GraphQL multipart request), follow it live over graphql-ws
  * until it completes, download a result, delete the task. The full service runs (API and worker roles).
  */
-import { after, before, describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { startTestApp, startTestDatabase, eventually, type RunningApp, type TestDatabase } from '../helpers/app-harness.ts';
+import { eventually, useTestApp } from '../helpers/app-harness.ts';
 import { loadCpu } from '../helpers/cpu-load.ts';
 import { syntheticFlight } from '../helpers/synthetic-flight.ts';
 import { tableToWorkbookBuffer } from '../helpers/table-files.ts';
@@ -20,11 +20,10 @@ import { print } from 'graphql';
 const CONFIG_YAML = 'strategies:\n  background: algorithmic\n';
 
 describe('the documented workflow over GraphQL', () => {
-  let database: TestDatabase;
-  let running: RunningApp;
+  const running = useTestApp();
   const clients: Client[] = [];
   const client = () => {
-    const c = wsClient(running.url);
+    const c = wsClient(running().url);
     clients.push(c);
     return c;
   };
@@ -33,21 +32,15 @@ describe('the documented workflow over GraphQL', () => {
   async function upload(name: string, seed: number, config?: string) {
     const files = [{ path: 'variables.file', filename: name, content: flight(seed), type: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' }];
     if (config) files.push({ path: 'variables.config', filename: 'config.yaml', content: Buffer.from(config), type: 'application/yaml' });
-    const response = await graphqlUpload(running.url, UploadFlightMutation, { file: null as never, config: config ? (null as never) : undefined, priority: 'high' }, files);
+    const response = await graphqlUpload(running().url, UploadFlightMutation, { file: null as never, config: config ? (null as never) : undefined, priority: 'high' }, files);
     assert.equal(response.status, 200, JSON.stringify(response.body));
     const result = response.body.data?.uploadFlight;
     assert.ok(result?.__typename === 'UploadFlightSuccess', JSON.stringify(response.body));
     return result;
   }
 
-  before(async () => {
-    database = await startTestDatabase();
-    running = await startTestApp(database);
-  });
   after(async () => {
     await Promise.all(clients.map((c) => c.dispose()));
-    await running?.stop();
-    await database?.stop();
   });
 
   test('upload, follow over graphql-ws until completed, download a result, delete: the REST example client, in GraphQL', async (t) => {
@@ -63,7 +56,7 @@ describe('the documented workflow over GraphQL', () => {
     assert.equal(uploaded.task.configFileName, 'config-config.yaml');
     assert.equal(uploaded.task.reportName, '08_34_01_5m');
     assert.equal(uploaded.taskStatusUrl, `/task/${id}`);
-    assert.equal(readFileSync(join(running.config.uploadFolder, id, '08_34_01_5m.xlsx')).length, uploaded.task.inputSize);
+    assert.equal(readFileSync(join(running().config.uploadFolder, id, '08_34_01_5m.xlsx')).length, uploaded.task.inputSize);
 
     // 2. Follow it: the current state first, then every change until it is completed, then the subscription ends.
     const events = await collect(client(), TaskUpdatedSubscription, { id }, { timeoutMs: 40_000 });
@@ -85,7 +78,7 @@ describe('the documented workflow over GraphQL', () => {
     assert.deepEqual([...new Set(last.results.map((r) => r.type))].sort(), ['config', 'data', 'metadata', 'report']);
     // The per-gas flux, typed, the same numbers as the output variables file.
     const metadata = last.results.find((r) => r.type === 'metadata')!;
-    const outputVars = JSON.parse(readFileSync(join(running.config.outputFolder, metadata.relPath), 'utf8'));
+    const outputVars = JSON.parse(readFileSync(join(running().config.outputFolder, metadata.relPath), 'utf8'));
     assert.equal(last.flux?.physics, 'corrected');
     assert.deepEqual(
       last.flux?.gases.map((g) => [g.gas, g.detected, g.fluxKgPerHour, g.positiveKgPerHour, g.negativeKgPerHour]),
@@ -97,14 +90,14 @@ describe('the documented workflow over GraphQL', () => {
     assert.ok(states.filter((s) => s.status !== 'completed').every((s) => s.flux === null), 'no flux before completion');
 
     // Polling agrees with what the subscription said last.
-    const { task: polled } = await expectData(running.url, TaskQuery, { id });
+    const { task: polled } = await expectData(running().url, TaskQuery, { id });
     assert.deepEqual(polled, last);
 
     // 3. Download a result with its downloadUrl.
     const report = last.results.find((r) => r.type === 'report')!;
-    const onDisk = readFileSync(join(running.config.outputFolder, report.relPath));
+    const onDisk = readFileSync(join(running().config.outputFolder, report.relPath));
     assert.equal(onDisk.length, report.size);
-    const download = await fetch(`${running.url}${report.downloadUrl}`);
+    const download = await fetch(`${running().url}${report.downloadUrl}`);
     if (download.status === 200) {
       assert.deepEqual(Buffer.from(await download.arrayBuffer()), onDisk);
     } else {
@@ -112,23 +105,23 @@ describe('the documented workflow over GraphQL', () => {
     }
 
     // 4. Delete it: the task and its folders go.
-    const { deleteTask } = await expectData(running.url, DeleteTaskMutation, { id });
+    const { deleteTask } = await expectData(running().url, DeleteTaskMutation, { id });
     assert.ok(deleteTask.__typename === 'DeleteTaskSuccess', JSON.stringify(deleteTask));
     assert.equal(deleteTask.taskStatus, 'completed');
     assert.equal(deleteTask.foldersDeleted, 2);
     assert.ok(deleteTask.totalSizeDeleted >= last.totalSize + uploaded.task.inputSize);
-    assert.equal((await expectData(running.url, TaskQuery, { id })).task, null);
+    assert.equal((await expectData(running().url, TaskQuery, { id })).task, null);
   });
 
   test('taskEvents sees the changes of every task: two uploads, each from pending to completed, in order', async () => {
     // A finished task to poke: its message changes prove the subscription is live before the uploads start.
     const probe = await upload('probe.xlsx', 3);
-    await eventually(async () => ((await running.app.services().tasks.get(probe.task.id))?.status === 'completed' ? true : undefined), 30_000, 'probe');
+    await eventually(async () => ((await running().app.services().tasks.get(probe.task.id))?.status === 'completed' ? true : undefined), 30_000, 'probe');
 
     let live = false;
     const uploads: Promise<string>[] = [];
     const poke = setInterval(() => {
-      if (!live) void expectData(running.url, UpdateTaskMutation, { id: probe.task.id, input: { message: 'probe' } }).catch(() => {});
+      if (!live) void expectData(running().url, UpdateTaskMutation, { id: probe.task.id, input: { message: 'probe' } }).catch(() => {});
     }, 100);
     const done = new Set<string>();
     let ids: string[] = [];
@@ -160,7 +153,7 @@ describe('the documented workflow over GraphQL', () => {
   });
 
   test('taskUpdated of a finished task yields its state once and completes; of an unknown task it is an error', async () => {
-    const { task } = (await expectData(running.url, TaskQuery, { id: (await running.app.services().tasks.list({ statuses: ['completed'], limit: 1 }))[0]!.id }));
+    const { task } = (await expectData(running().url, TaskQuery, { id: (await running().app.services().tasks.list({ statuses: ['completed'], limit: 1 }))[0]!.id }));
     const once = await collect(client(), TaskUpdatedSubscription, { id: task!.id }, { timeoutMs: 10_000 });
     assert.equal(once.length, 1);
     assert.equal(once[0]!.data?.taskUpdated.status, 'completed');
@@ -172,8 +165,8 @@ describe('the documented workflow over GraphQL', () => {
   });
 
   test('subscriptions also work over server-sent events on the same URL', async () => {
-    const [completed] = await running.app.services().tasks.list({ statuses: ['completed'], limit: 1 });
-    const response = await fetch(`${running.url}/graphql`, {
+    const [completed] = await running().app.services().tasks.list({ statuses: ['completed'], limit: 1 });
+    const response = await fetch(`${running().url}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'text/event-stream', [CSRF_HEADER]: '1' },
       body: JSON.stringify({ query: print(TaskUpdatedSubscription), variables: { id: completed!.id } }),

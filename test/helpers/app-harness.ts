@@ -1,6 +1,10 @@
 /**
  * Starts the real service for integration tests: a FerretDB (SQLite files in a temporary folder, on a free loopback port) unless
  * MONGODB_URI is set, and buildApp on port 0 with its folders in a temporary directory.
+ *
+ * A suite asks for what it tests with useTestApp (one app) or useTestApps (several, e.g. with different settings, on one
+ * database); both start before the suite's tests and stop after them. startTestApp is for apps a test starts and stops
+ * itself, when that is what it tests (a restart, a worker started once work is queued).
  */
 import { after, before } from 'node:test';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -38,12 +42,17 @@ export async function startTestDatabase(): Promise<TestDatabase> {
 export interface RunningApp {
   app: App;
   config: AppConfig;
+  /** The database it runs on (other apps of the test can be started on it). */
+  database: TestDatabase;
+  /** Whether jobs run for it: in its own process, or in its worker process. */
+  runsJobs: boolean;
   port: number;
   url: string;
   /** The WIS2 subscription API (0 and '' for a worker). */
   wis2Port: number;
   wis2Url: string;
   dir: string;
+  /** Stops the app (and its worker process first, if it has one). */
   stop(): Promise<void>;
   /**
    * Stops the app, runs `meanwhile` (what happens while it is down), and starts it again on the same folder, database
@@ -53,10 +62,16 @@ export interface RunningApp {
 }
 
 export interface TestAppOptions {
+  /** Settings added to, or overriding, the tests' (GASFLUX_*, WIS2_*, …). */
   env?: Record<string, string>;
   role?: Role;
   dir?: string;
   dbName?: string;
+  /**
+   * Jobs in a worker process of its own (`npm run start:worker`, these settings added), as when roles run apart: the
+   * app itself is then role `api`, and its events reach the worker's through the MongoDB event bus.
+   */
+  workerProcess?: Record<string, string>;
 }
 
 /** The service on a free port against `database`, in its own folder and database name unless given. */
@@ -67,25 +82,34 @@ export async function startTestApp(database: TestDatabase, options: TestAppOptio
     dbName: options.dbName ?? `t${randomUUID().replace(/-/g, '').slice(0, 20)}`,
   };
   let stopping: Promise<void> | null = null;
-  const running: RunningApp = {
-    ...(await launchTestApp(database, settings)),
+  let stopRun = async () => {};
+  const launch = async () => {
+    const launched = await launchTestApp(database, settings);
+    Object.assign(running, launched.app);
+    stopRun = launched.stop;
+  };
+  const running = {
+    database,
+    runsJobs: options.role !== 'api' || options.workerProcess !== undefined,
     dir: settings.dir,
     // Once: a suite's after hook may stop an app its test already stopped.
-    stop: () => (stopping ??= running.app.stop()),
-    async restart(meanwhile) {
+    stop: () => (stopping ??= stopRun()),
+    async restart(meanwhile?: () => Promise<void>) {
       await running.stop();
       await meanwhile?.();
-      Object.assign(running, await launchTestApp(database, settings));
+      await launch();
       stopping = null;
     },
-  };
+  } as RunningApp;
+  await launch();
   return running;
 }
 
+/** One run of the app (and of its worker process, if it has one), and how to stop both. */
 async function launchTestApp(
   database: TestDatabase,
   options: TestAppOptions & { dir: string; dbName: string },
-): Promise<Pick<RunningApp, 'app' | 'config' | 'port' | 'url' | 'wis2Port' | 'wis2Url'>> {
+): Promise<{ app: Pick<RunningApp, 'app' | 'config' | 'port' | 'url' | 'wis2Port' | 'wis2Url'>; stop: () => Promise<void> }> {
   const { dir } = options;
   const config = loadConfig(
     {
@@ -108,17 +132,26 @@ async function launchTestApp(
       WIS2_ALLOW_PRIVATE_NETWORKS: 'true',
       ...options.env,
     },
-    { role: options.role ?? 'all', baseDir: dir },
+    { role: options.workerProcess ? 'api' : (options.role ?? 'all'), baseDir: dir },
   );
   const app = buildApp(config, { quietLogs: true });
   const { port, wis2Port } = await app.start();
-  return {
+  const launched = {
     app,
     config,
     port: port ?? 0,
     url: `http://127.0.0.1:${port}`,
     wis2Port: wis2Port ?? 0,
     wis2Url: wis2Port ? `http://127.0.0.1:${wis2Port}` : '',
+  };
+  if (!options.workerProcess) return { app: launched, stop: () => app.stop() };
+  const worker = startWorkerProcess({ config, dir }, options.workerProcess);
+  return {
+    app: launched,
+    stop: async () => {
+      await stopProcess(worker);
+      await app.stop();
+    },
   };
 }
 
@@ -128,7 +161,7 @@ const mainModule = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
  * `npm run start:worker` as its own process, working for `api` (same database and folders): jobs only, its events
  * reaching the API process through the MongoDB event bus. `env` adds or overrides settings.
  */
-export function startWorkerProcess(api: RunningApp, env: Record<string, string> = {}): ChildProcess {
+export function startWorkerProcess(api: Pick<RunningApp, 'config' | 'dir'>, env: Record<string, string> = {}): ChildProcess {
   return spawn(process.execPath, ['--import', 'tsx', mainModule, '--role', 'worker'], {
     env: {
       ...process.env,
@@ -207,22 +240,56 @@ export function useTestDatabase(): () => TestDatabase {
 }
 
 /**
- * Registers before/after hooks that start a database and the app for the enclosing suite, and stop both.
- * Returns a getter, valid inside tests.
+ * Stops the apps (together). Each app's queued and running tasks are let finish first (up to 15 s), and a short pause
+ * lets the last job leave Agenda's running list: agenda 6's drain() can otherwise miss the job's completion and wait
+ * out the whole shutdown grace (10 s).
  */
-export function useTestApp(options: TestAppOptions = {}): () => RunningApp {
+async function stopApps(apps: RunningApp[]): Promise<void> {
+  await Promise.all(
+    apps.map(async (app) => {
+      if (!app.runsJobs) return; // its tasks stay queued
+      const deadline = Date.now() + 15_000;
+      for (;;) {
+        const counts = await app.app.services().tasks.countByStatus().catch(() => null);
+        if (!counts || counts.pending + counts.processing === 0 || Date.now() > deadline) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }),
+  );
+  await new Promise((r) => setTimeout(r, 300));
+  await Promise.all(apps.map((app) => app.stop()));
+}
+
+/**
+ * Registers before/after hooks that start a database and, on it, an app for each entry of `apps`, for the enclosing
+ * suite, and stop them all after its tests. Returns a getter of the running apps by name, valid inside tests.
+ */
+export function useTestApps<Name extends string>(apps: Record<Name, TestAppOptions>): () => Record<Name, RunningApp> {
   let database: TestDatabase | undefined;
-  let running: RunningApp | undefined;
+  let running: Record<string, RunningApp> | undefined;
   before(async () => {
     database = await startTestDatabase();
-    running = await startTestApp(database, options);
+    const entries = Object.entries<TestAppOptions>(apps);
+    const started = await Promise.allSettled(entries.map(([, options]) => startTestApp(database!, options)));
+    running = {};
+    started.forEach((outcome, i) => {
+      if (outcome.status === 'fulfilled') running![entries[i][0]] = outcome.value;
+    });
+    const failed = started.find((outcome) => outcome.status === 'rejected');
+    if (failed) throw failed.reason;
   });
   after(async () => {
-    await running?.stop();
+    await stopApps(Object.values(running ?? {}));
     await database?.stop();
   });
   return () => {
-    if (!running) throw new Error('the test app has not started');
-    return running;
+    if (!running) throw new Error('the test apps have not started');
+    return running as Record<Name, RunningApp>;
   };
+}
+
+/** useTestApps with one app. */
+export function useTestApp(options: TestAppOptions = {}): () => RunningApp {
+  const apps = useTestApps({ app: options });
+  return () => apps().app;
 }

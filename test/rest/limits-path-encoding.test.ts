@@ -5,10 +5,10 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { useTestApp } from '../helpers/app-harness.ts';
-import { REST_TEST_ENV, rawRequest } from './rest-helpers.ts';
+import { rawRequest } from './rest-helpers.ts';
 
 describe('badly percent-encoded request paths', () => {
-  const running = useTestApp({ role: 'api', env: REST_TEST_ENV });
+  const running = useTestApp({ role: 'api' });
 
   for (const path of ['/download/%c0%ae%c0%ae/etc/passwd', '/task/%ff', '/task/%ff/extra', '/%e4%b8', '/reports%ff']) {
     test(`GET ${path} is a 400 "无效的请求路径编码" in the documented envelope`, async () => {

@@ -1,11 +1,11 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { eventually, startTestApp, startTestDatabase, type RunningApp, type TestDatabase } from '../helpers/app-harness.ts';
+import { eventually, useTestApps, type RunningApp } from '../helpers/app-harness.ts';
 import { syntheticFlight } from '../helpers/synthetic-flight.ts';
 import { tableToWorkbookBuffer } from '../helpers/table-files.ts';
-import { REST_TEST_ENV, finished, getJson, pollTask, rawRequest, stopAll } from './rest-helpers.ts';
+import { finished, getJson, pollTask, rawRequest } from './rest-helpers.ts';
 
 const workbook = tableToWorkbookBuffer(syntheticFlight({ seed: 7 }).table, 'xlsx');
 const TIME = String.raw`\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}`;
@@ -48,24 +48,19 @@ function logLines(app: RunningApp, ready: (lines: string[]) => boolean): Promise
 }
 
 describe('request log lines in the log file, found by `grep task:<id>` (GASFLUX_LOG_FORMAT)', () => {
-  let database: TestDatabase;
-  let json: RunningApp;
-  let text: RunningApp;
-  before(async () => {
-    database = await startTestDatabase();
-    [json, text] = await Promise.all([
-      startTestApp(database, { env: { ...REST_TEST_ENV, GASFLUX_LOG_LEVEL: 'INFO' } }),
-      startTestApp(database, { env: { ...REST_TEST_ENV, GASFLUX_LOG_LEVEL: 'INFO', GASFLUX_LOG_FORMAT: 'text' } }),
-    ]);
+  const apps = useTestApps({
+    json: { env: { GASFLUX_LOG_LEVEL: 'INFO' } },
+    text: { env: { GASFLUX_LOG_LEVEL: 'INFO', GASFLUX_LOG_FORMAT: 'text' } },
   });
-  after(() => stopAll(database, json, text));
+  const json = () => apps().json;
+  const text = () => apps().text;
 
   test('text: the doc\'s "<time> - INFO - [task:<id>] POST /upload - 202 - 2.34s" lines, and no task part on other lines', async () => {
-    const { taskId, download } = await followOneFlight(text);
+    const { taskId, download } = await followOneFlight(text());
     const tag = `[task:${taskId}]`;
-    const lines = await logLines(text, (all) => all.some((l) => l.includes('GET /no-such-page')));
+    const lines = await logLines(text(), (all) => all.some((l) => l.includes('GET /no-such-page')));
 
-    const mine = grepTask(text.config.logFile!, taskId);
+    const mine = grepTask(text().config.logFile!, taskId);
     const line = (pattern: string) => new RegExp(`^${TIME} - INFO - \\[task:${taskId}\\] ${pattern}`);
     assert.ok(mine.some((l) => line(`POST /upload - 202 - ${DURATION}$`).test(l)), mine.join('\n'));
     assert.ok(mine.some((l) => line(`GET /task/${taskId} - 200 - ${DURATION}$`).test(l)), 'the status requests');
@@ -83,9 +78,9 @@ describe('request log lines in the log file, found by `grep task:<id>` (GASFLUX_
   });
 
   test('json (the default): pino lines with the request in `request`, and task:<id> in `task` for grep', async () => {
-    assert.equal(json.config.logFormat, 'json');
-    const { taskId, download } = await followOneFlight(json);
-    const records = (await logLines(json, (all) => all.some((l) => l.includes('GET /no-such-page')))).map((l) => JSON.parse(l));
+    assert.equal(json().config.logFormat, 'json');
+    const { taskId, download } = await followOneFlight(json());
+    const records = (await logLines(json(), (all) => all.some((l) => l.includes('GET /no-such-page')))).map((l) => JSON.parse(l));
 
     const upload = records.find((r) => r.request?.path === '/upload');
     assert.equal(upload.level, 'info');
@@ -96,7 +91,7 @@ describe('request log lines in the log file, found by `grep task:<id>` (GASFLUX_
     assert.equal(upload.request.status, 202);
     assert.equal(typeof upload.request.duration_ms, 'number');
 
-    const mine = grepTask(json.config.logFile!, taskId).map((l) => JSON.parse(l));
+    const mine = grepTask(json().config.logFile!, taskId).map((l) => JSON.parse(l));
     const messages = mine.map((r) => r.msg as string);
     assert.ok(messages.some((m) => m.startsWith('POST /upload - 202 - ')));
     assert.ok(messages.some((m) => m.startsWith(`GET /task/${taskId} - 200 - `)));

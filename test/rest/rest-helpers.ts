@@ -4,13 +4,6 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { RunningApp, TestDatabase } from '../helpers/app-harness.ts';
-
-/**
- * Environment for REST test apps. A short job lock lifetime keeps Agenda's lock-check timer (half the lifetime, not
- * unref'd) from holding the test process open for 30 s after the last job.
- */
-export const REST_TEST_ENV = { GASFLUX_JOB_LOCK_LIFETIME: '6' };
 
 export interface RawResponse {
   status: number;
@@ -148,26 +141,4 @@ export function entries(folder: string): string[] {
   } catch {
     return [];
   }
-}
-
-/**
- * Stops the apps (together), then the database. Each app's queued and running tasks are let finish first (up to 15 s),
- * and a short pause lets the last job leave Agenda's running list: agenda 6's drain() can otherwise miss the job's
- * completion and wait out the whole shutdown grace (10 s).
- */
-export async function stopAll(database: TestDatabase | undefined, ...apps: (RunningApp | undefined)[]): Promise<void> {
-  await Promise.all(
-    apps.map(async (app) => {
-      if (!app || app.config.role === 'api') return; // no worker: its tasks stay queued
-      const deadline = Date.now() + 15_000;
-      for (;;) {
-        const counts = await app.app.services().tasks.countByStatus().catch(() => null);
-        if (!counts || counts.pending + counts.processing === 0 || Date.now() > deadline) break;
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    }),
-  );
-  await new Promise((r) => setTimeout(r, 300));
-  await Promise.all(apps.map((app) => app?.stop()));
-  await database?.stop();
 }

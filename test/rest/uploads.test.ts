@@ -1,14 +1,13 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { eventually, startTestApp, startTestDatabase, type RunningApp, type TestDatabase } from '../helpers/app-harness.ts';
+import { eventually, useTestApp } from '../helpers/app-harness.ts';
 import { syntheticFlight } from '../helpers/synthetic-flight.ts';
 import { tableToWorkbookBuffer } from '../helpers/table-files.ts';
 import { zeroBomb } from '../helpers/bad-files.ts';
 import {
-  REST_TEST_ENV,
   assertStillServing,
   bytes,
   entries,
@@ -17,7 +16,6 @@ import {
   multipartBuffer,
   pollTask,
   rawRequest,
-  stopAll,
   type FilePart,
 } from './rest-helpers.ts';
 
@@ -43,28 +41,21 @@ function assertRefused(response: { status: number; json: Record<string, unknown>
 }
 
 describe('POST /upload with the default 100 MB limit', () => {
-  let database: TestDatabase;
-  let app: RunningApp;
-  let uploads: string;
-  before(async () => {
-    database = await startTestDatabase();
-    app = await startTestApp(database, { env: REST_TEST_ENV });
-    uploads = app.config.uploadFolder;
-  });
-  after(() => stopAll(database, app));
+  const app = useTestApp();
+  const uploads = () => app().config.uploadFolder;
 
   /** Runs a refused upload and checks that it left nothing behind and the service still answers. */
   async function refused<T>(send: () => Promise<T>): Promise<T> {
-    const before = entries(uploads);
+    const before = entries(uploads());
     const result = await send();
-    assert.deepEqual(entries(uploads), before, 'nothing is left in the upload folder');
-    await assertStillServing(app.url);
+    assert.deepEqual(entries(uploads()), before, 'nothing is left in the upload folder');
+    await assertStillServing(app().url);
     return result;
   }
 
   test('a workbook with a YAML config and a priority is accepted with 202 "任务已接受并加入处理队列"', async () => {
     const config = 'strategies:\n  background: algorithmic\n';
-    const { status, json } = await upload(app.url, { file: [workbook, '08_34_01_5m.xlsx'], config: [config, 'config.yaml'] }, { priority: 'high' });
+    const { status, json } = await upload(app().url, { file: [workbook, '08_34_01_5m.xlsx'], config: [config, 'config.yaml'] }, { priority: 'high' });
     assert.equal(status, 202);
     assert.equal(json.code, 202);
     assert.equal(json.message, '任务已接受并加入处理队列');
@@ -74,39 +65,39 @@ describe('POST /upload with the default 100 MB limit', () => {
     // the documented clients read result['job_id']
     assert.equal(json.job_id, json.data.job_id);
     assert.equal(json.status, 'accepted');
-    const stored = readdirSync(join(uploads, json.job_id)).sort();
+    const stored = readdirSync(join(uploads(), json.job_id)).sort();
     assert.deepEqual(stored, ['08_34_01_5m.xlsx', 'config-config.yaml']);
-    const task = await getJson(app.url, `/task/${json.job_id}`);
+    const task = await getJson(app().url, `/task/${json.job_id}`);
     assert.equal(task.json.data.priority, 'high');
   });
 
   test('a data file with another extension is 400 "无效的数据文件类型。只允许 .xlsx 和 .xls 格式。"', async () => {
-    const response = await refused(() => upload(app.url, { file: ['a,b\n1,2\n', 'data.csv'] }));
+    const response = await refused(() => upload(app().url, { file: ['a,b\n1,2\n', 'data.csv'] }));
     assertRefused(response, 400, '无效的数据文件类型。只允许 .xlsx 和 .xls 格式。');
   });
 
   test('a text file renamed .xlsx is refused by its content (400), in Chinese or English', async () => {
-    const zh = await refused(() => upload(app.url, { file: ['just some notes, not a workbook\n', 'notes.xlsx'] }));
+    const zh = await refused(() => upload(app().url, { file: ['just some notes, not a workbook\n', 'notes.xlsx'] }));
     assertRefused(zh, 400, '数据文件不是有效的 Excel 工作簿 (.xlsx 或 .xls)。');
-    const en = await refused(() => upload(app.url, { file: ['just some notes\n', 'notes.xls'] }, {}, { 'accept-language': 'en' }));
+    const en = await refused(() => upload(app().url, { file: ['just some notes\n', 'notes.xls'] }, {}, { 'accept-language': 'en' }));
     assertRefused(en, 400, 'The data file is not an Excel workbook (.xlsx or .xls).');
   });
 
   test('an empty .xlsx is 400 "数据文件为空。"', async () => {
-    assertRefused(await refused(() => upload(app.url, { file: ['', 'empty.xlsx'] })), 400, '数据文件为空。');
+    assertRefused(await refused(() => upload(app().url, { file: ['', 'empty.xlsx'] })), 400, '数据文件为空。');
   });
 
   test('a config with another extension is 400 "无效的配置文件类型。只允许 .yaml 和 .yml 格式。"', async () => {
-    const response = await refused(() => upload(app.url, { file: [workbook, 'f.xlsx'], config: ['{"a": 1}', 'config.json'] }));
+    const response = await refused(() => upload(app().url, { file: [workbook, 'f.xlsx'], config: ['{"a": 1}', 'config.json'] }));
     assertRefused(response, 400, '无效的配置文件类型。只允许 .yaml 和 .yml 格式。');
   });
 
   test('a config with a bad value is 400 naming the key', async () => {
     const config = 'required_cols:\n  latitude: [-90, "north"]\n';
-    const response = await refused(() => upload(app.url, { file: [workbook, 'f.xlsx'], config: [config, 'config.yml'] }));
+    const response = await refused(() => upload(app().url, { file: [workbook, 'f.xlsx'], config: [config, 'config.yml'] }));
     assert.equal(response.status, 400);
     assert.match(response.json.message, /^配置文件内容无效: .*required_cols\.latitude/);
-    const strategy = await refused(() => upload(app.url, { file: [workbook, 'f.xlsx'], config: ['strategies:\n  spatial: sideways\n', 'c.yaml'] }, {}, { 'accept-language': 'en' }));
+    const strategy = await refused(() => upload(app().url, { file: [workbook, 'f.xlsx'], config: ['strategies:\n  spatial: sideways\n', 'c.yaml'] }, {}, { 'accept-language': 'en' }));
     assert.equal(strategy.status, 400);
     assert.match(strategy.json.message, /strategies\.spatial.*sideways/);
   });
@@ -115,28 +106,28 @@ describe('POST /upload with the default 100 MB limit', () => {
     const levels = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];
     for (let i = 1; i < 9; i++) levels.push(`${'abcdefghi'[i]}: &${'abcdefghi'[i]} [${Array(9).fill(`*${'abcdefghi'[i - 1]}`).join(',')}]`);
     const started = performance.now();
-    const response = await refused(() => upload(app.url, { file: [workbook, 'f.xlsx'], config: [levels.join('\n') + '\n', 'bomb.yaml'] }));
+    const response = await refused(() => upload(app().url, { file: [workbook, 'f.xlsx'], config: [levels.join('\n') + '\n', 'bomb.yaml'] }));
     assert.equal(response.status, 400);
     assert.match(response.json.message, /^配置文件内容无效: .*alias/);
     assert.ok(performance.now() - started < 5000);
   });
 
   test('an upload without a `file` part, or with `file` as a plain field, is 400 with a clear message', async () => {
-    const noFile = await refused(() => upload(app.url, { config: ['a: 1\n', 'c.yaml'] }));
+    const noFile = await refused(() => upload(app().url, { config: ['a: 1\n', 'c.yaml'] }));
     assertRefused(noFile, 400, '请求中缺少数据文件 (file 字段)。');
     const form = new FormData();
     form.append('file', 'data.xlsx');
-    const field = await refused(() => getJson(app.url, '/upload', { method: 'POST', body: form, headers: { 'accept-language': 'en' } }));
+    const field = await refused(() => getJson(app().url, '/upload', { method: 'POST', body: form, headers: { 'accept-language': 'en' } }));
     assertRefused(field, 400, "The request has no data file (form field 'file').");
   });
 
   test('a body that is not multipart/form-data, or a broken multipart body, is 400', async () => {
-    const json = await refused(() => getJson(app.url, '/upload', { method: 'POST', body: '{"file": "x"}', headers: { 'content-type': 'application/json' } }));
+    const json = await refused(() => getJson(app().url, '/upload', { method: 'POST', body: '{"file": "x"}', headers: { 'content-type': 'application/json' } }));
     assertRefused(json, 400, '请求必须是 multipart/form-data 格式,并包含 file 字段。');
-    const noBoundary = await refused(() => rawRequest(app.url, { method: 'POST', path: '/upload', headers: { 'content-type': 'multipart/form-data' }, body: 'x' }));
+    const noBoundary = await refused(() => rawRequest(app().url, { method: 'POST', path: '/upload', headers: { 'content-type': 'multipart/form-data' }, body: 'x' }));
     assertRefused(noBoundary, 400, '无法解析 multipart/form-data 请求体。');
     const truncated = await refused(() =>
-      rawRequest(app.url, {
+      rawRequest(app().url, {
         method: 'POST',
         path: '/upload',
         headers: { 'content-type': 'multipart/form-data; boundary=XyZ' },
@@ -147,14 +138,14 @@ describe('POST /upload with the default 100 MB limit', () => {
   });
 
   test('an unknown priority is 400 "无效优先级。必须是以下之一: high, normal, low"', async () => {
-    const response = await refused(() => upload(app.url, { file: [workbook, 'f.xlsx'] }, { priority: 'urgent' }));
+    const response = await refused(() => upload(app().url, { file: [workbook, 'f.xlsx'] }, { priority: 'urgent' }));
     assertRefused(response, 400, '无效优先级。必须是以下之一: high, normal, low');
   });
 
   test('a corrupt .xlsx is accepted (202), then its task fails in data_loading with CORRUPT_FILE', async () => {
-    const accepted = await upload(app.url, { file: [Buffer.concat([ZIP_HEAD, Buffer.from(' not really a zip')]), 'broken.xlsx'] });
+    const accepted = await upload(app().url, { file: [Buffer.concat([ZIP_HEAD, Buffer.from(' not really a zip')]), 'broken.xlsx'] });
     assert.equal(accepted.status, 202);
-    const { last } = await pollTask(app.url, accepted.json.job_id, (t) => t.status === 'failed' || t.status === 'completed');
+    const { last } = await pollTask(app().url, accepted.json.job_id, (t) => t.status === 'failed' || t.status === 'completed');
     assert.equal(last.status, 'failed');
     assert.equal(last.message, '处理失败');
     assert.equal(last.data.message, '处理失败');
@@ -163,45 +154,46 @@ describe('POST /upload with the default 100 MB limit', () => {
     assert.equal(last.data.error_details.stage, 'data_loading');
     assert.equal(last.data.error_details.error_code, 'CORRUPT_FILE');
     assert.equal(last.data.error_details.traceback, null, 'no traceback outside debug mode');
-    const english = await getJson(app.url, `/task/${accepted.json.job_id}`, { headers: { 'accept-language': 'en' } });
+    const english = await getJson(app().url, `/task/${accepted.json.job_id}`, { headers: { 'accept-language': 'en' } });
     assert.equal(english.json.message, 'Processing failed');
     assert.match(english.json.data.error, /^Processing failed: /);
     assert.equal(typeof last.data.processing_time_seconds, 'number');
     assert.equal('results' in last.data, false);
-    await assertStillServing(app.url);
+    await assertStillServing(app().url);
   });
 
   test('a zip bomb .xlsx is accepted (202), then fails with CORRUPT_FILE without being unpacked', async () => {
     const bomb = zeroBomb(40, 16 * MB);
     assert.ok(bomb.length < MB);
-    const accepted = await upload(app.url, { file: [bomb, 'bomb.xlsx'] });
+    const accepted = await upload(app().url, { file: [bomb, 'bomb.xlsx'] });
     assert.equal(accepted.status, 202);
-    const { last } = await pollTask(app.url, accepted.json.job_id, (t) => t.status === 'failed' || t.status === 'completed');
+    const { last } = await pollTask(app().url, accepted.json.job_id, (t) => t.status === 'failed' || t.status === 'completed');
     assert.equal(last.data.status, 'failed');
     assert.equal(last.data.error_details.stage, 'data_loading');
     assert.equal(last.data.error_details.error_code, 'CORRUPT_FILE');
     assert.match(last.data.error, /unpack/);
-    await assertStillServing(app.url);
+    await assertStillServing(app().url);
   });
 
   test('100 MB + 1 byte, streamed without a declared length, is 413 "文件过大。最大尺寸为 100MB。" and leaves no file', async () => {
     const body = multipart([{ name: 'file', filename: 'huge.xlsx', content: bytes(100 * MB + 1, ZIP_HEAD) }]);
     const rssBefore = process.memoryUsage().rss;
     const response = await refused(() =>
-      rawRequest(app.url, { method: 'POST', path: '/upload', headers: { 'content-type': body.contentType }, body: body.chunks() }),
+      rawRequest(app().url, { method: 'POST', path: '/upload', headers: { 'content-type': body.contentType }, body: body.chunks() }),
     );
     assertRefused(response, 413, '文件过大。最大尺寸为 100MB。');
     assert.ok(process.memoryUsage().rss - rssBefore < 60 * MB, 'neither side held the upload in memory');
-    const stats = await getJson(app.url, '/stats');
-    assert.equal(stats.json.data.tasks.total_created, 3, 'no task was created (only the three accepted uploads above)');
+    // Counted by the listing: /stats' per-status counts may be up to a second old (shared by monitors polling at once).
+    const listed = await getJson(app().url, '/reports');
+    assert.equal(listed.json.data.pagination.total_reports, 3, 'no task was created (only the three accepted uploads above)');
   });
 
   test('a client that disconnects in the middle of an upload leaves nothing behind', async () => {
-    const before = entries(uploads);
+    const before = entries(uploads());
     const body = multipart([{ name: 'file', filename: 'cut.xlsx', content: bytes(50 * MB, ZIP_HEAD) }]);
     let midway = 0;
     await new Promise<void>((resolve) => {
-      const req = http.request({ host: '127.0.0.1', port: app.port, method: 'POST', path: '/upload', headers: { 'content-type': body.contentType } });
+      const req = http.request({ host: '127.0.0.1', port: app().port, method: 'POST', path: '/upload', headers: { 'content-type': body.contentType } });
       req.on('error', () => resolve());
       let sent = 0;
       (async () => {
@@ -211,7 +203,7 @@ describe('POST /upload with the default 100 MB limit', () => {
           if (sent > 3 * MB) {
             // let the server store some of it, then hang up
             await new Promise((r) => setTimeout(r, 100));
-            midway = entries(uploads).length;
+            midway = entries(uploads()).length;
             req.destroy();
             resolve();
             return;
@@ -220,14 +212,14 @@ describe('POST /upload with the default 100 MB limit', () => {
       })();
     });
     assert.equal(midway, before.length + 1, 'the upload was being stored when the client left');
-    await eventually(async () => (entries(uploads).length === before.length ? true : undefined), 5000, 'the partial upload to be removed');
-    assert.deepEqual(entries(uploads), before);
-    await assertStillServing(app.url);
+    await eventually(async () => (entries(uploads()).length === before.length ? true : undefined), 5000, 'the partial upload to be removed');
+    assert.deepEqual(entries(uploads()), before);
+    await assertStillServing(app().url);
   });
 
   test('a body declaring far more than the limit is answered 413 before it is sent', async () => {
     const response = await refused(() =>
-      rawRequest(app.url, {
+      rawRequest(app().url, {
         method: 'POST',
         path: '/upload',
         headers: { 'content-type': 'multipart/form-data; boundary=XyZ', 'content-length': String(300 * MB) },
@@ -239,48 +231,42 @@ describe('POST /upload with the default 100 MB limit', () => {
 });
 
 describe('POST /upload with GASFLUX_MAX_CONTENT_LENGTH of 1 MB', () => {
-  let database: TestDatabase;
-  let app: RunningApp;
-  before(async () => {
-    database = await startTestDatabase();
-    app = await startTestApp(database, { env: { ...REST_TEST_ENV, GASFLUX_MAX_CONTENT_LENGTH: String(MB) } });
-  });
-  after(() => stopAll(database, app));
+  const app = useTestApp({ env: { GASFLUX_MAX_CONTENT_LENGTH: String(MB) } });
 
   const flight = (size: number): FilePart[] => [{ name: 'file', filename: 'flight.xlsx', content: Buffer.concat([ZIP_HEAD, Buffer.alloc(size - ZIP_HEAD.length, 0x41)]) }];
 
   test('a file of exactly the limit is accepted; one byte more is 413 with the configured size in the message', async () => {
     const exact = await multipartBuffer(flight(MB));
-    const ok = await rawRequest(app.url, { method: 'POST', path: '/upload', headers: { 'content-type': exact.contentType, 'content-length': exact.body.length }, body: exact.body });
+    const ok = await rawRequest(app().url, { method: 'POST', path: '/upload', headers: { 'content-type': exact.contentType, 'content-length': exact.body.length }, body: exact.body });
     assert.equal(ok.status, 202, JSON.stringify(ok.json));
 
-    const before = entries(app.config.uploadFolder);
+    const before = entries(app().config.uploadFolder);
     const over = await multipartBuffer(flight(MB + 1));
-    const declared = await rawRequest(app.url, { method: 'POST', path: '/upload', headers: { 'content-type': over.contentType, 'content-length': over.body.length }, body: over.body });
+    const declared = await rawRequest(app().url, { method: 'POST', path: '/upload', headers: { 'content-type': over.contentType, 'content-length': over.body.length }, body: over.body });
     assertRefused(declared, 413, '文件过大。最大尺寸为 1MB。');
     const streamed = multipart(flight(MB + 1));
-    const chunked = await rawRequest(app.url, { method: 'POST', path: '/upload', headers: { 'content-type': streamed.contentType, 'accept-language': 'en' }, body: streamed.chunks() });
+    const chunked = await rawRequest(app().url, { method: 'POST', path: '/upload', headers: { 'content-type': streamed.contentType, 'accept-language': 'en' }, body: streamed.chunks() });
     assertRefused(chunked, 413, 'File too large. The maximum size is 1MB.');
-    assert.deepEqual(entries(app.config.uploadFolder), before);
-    await assertStillServing(app.url);
+    assert.deepEqual(entries(app().config.uploadFolder), before);
+    await assertStillServing(app().url);
   });
 
   test('the data file and the config share the limit', async () => {
-    const before = entries(app.config.uploadFolder);
+    const before = entries(app().config.uploadFolder);
     const parts = [...flight(MB - 10), { name: 'config', filename: 'c.yaml', content: 'strategies:\n  spatial: curtain\n' }];
     const body = await multipartBuffer(parts);
-    const response = await rawRequest(app.url, { method: 'POST', path: '/upload', headers: { 'content-type': body.contentType }, body: body.body });
+    const response = await rawRequest(app().url, { method: 'POST', path: '/upload', headers: { 'content-type': body.contentType }, body: body.body });
     assertRefused(response, 413, '文件过大。最大尺寸为 1MB。');
-    assert.deepEqual(entries(app.config.uploadFolder), before);
+    assert.deepEqual(entries(app().config.uploadFolder), before);
   });
 
   test('a body declared larger than the limit plus the multipart allowance is refused with 413 before anything is stored', async () => {
-    const before = entries(app.config.uploadFolder);
+    const before = entries(app().config.uploadFolder);
     const body = await multipartBuffer(flight(1.5 * MB));
-    const response = await rawRequest(app.url, { method: 'POST', path: '/upload', headers: { 'content-type': body.contentType, 'content-length': body.body.length }, body: body.body });
+    const response = await rawRequest(app().url, { method: 'POST', path: '/upload', headers: { 'content-type': body.contentType, 'content-length': body.body.length }, body: body.body });
     assertRefused(response, 413, '文件过大。最大尺寸为 1MB。');
     assert.notEqual(response.headers.connection, 'close', 'the rest of the body was read, so the connection could stay open');
-    assert.deepEqual(entries(app.config.uploadFolder), before);
-    await assertStillServing(app.url);
+    assert.deepEqual(entries(app().config.uploadFolder), before);
+    await assertStillServing(app().url);
   });
 });

@@ -3,12 +3,11 @@
  * and its partial files removed, so a task marked failed stays without outputs and a re-queued one runs once more,
  * into one run folder. In one process and with the worker in its own process (the stop crosses the event bus).
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  eventually, queueUploadedFile, startTestApp, startWorkerProcess, stopProcess, type RunningApp, useTestDatabase } from '../helpers/app-harness.ts';
+import { eventually, queueUploadedFile, useTestApp, type RunningApp } from '../helpers/app-harness.ts';
 import { syntheticFlight } from '../helpers/synthetic-flight.ts';
 import { tableToWorkbookBuffer } from '../helpers/table-files.ts';
 
@@ -26,13 +25,9 @@ async function jobFinished(running: RunningApp, id: string): Promise<void> {
   await eventually(async () => ((await jobs.countDocuments({ 'data.taskId': id })) === 0 ? true : undefined), 120_000, 'the job to end');
 }
 
-function cases(start: () => Promise<{ running: RunningApp; stop: () => Promise<void> }>) {
-  let running: RunningApp;
-  let stop: () => Promise<void>;
-  before(async () => ({ running, stop } = await start()));
-  after(() => stop());
-
+function cases(app: () => RunningApp) {
   test('PUT status failed on a processing task: the run stops at once, its files go, and nothing is written after', async () => {
+    const running = app();
     const { tasks } = running.app.services();
     const task = await queueFlight(running);
     await eventually(async () => ((await tasks.get(task.id))?.progress ? true : undefined), 60_000, 'progress');
@@ -49,6 +44,7 @@ function cases(start: () => Promise<{ running: RunningApp; stop: () => Promise<v
   });
 
   test('PUT status pending on a processing task: the first run stops, the second completes into one run folder', async () => {
+    const running = app();
     const { tasks } = running.app.services();
     const task = await queueFlight(running);
     await eventually(async () => ((await tasks.get(task.id))?.progress ? true : undefined), 60_000, 'progress');
@@ -67,26 +63,11 @@ function cases(start: () => Promise<{ running: RunningApp; stop: () => Promise<v
 }
 
 describe('a status change stops a running task', () => {
-  const database = useTestDatabase();
-
   describe('all roles in one process', () => {
-    cases(async () => {
-      const running = await startTestApp(database());
-      return { running, stop: () => running.stop() };
-    });
+    cases(useTestApp());
   });
 
   describe('API and worker in separate processes', () => {
-    cases(async () => {
-      const api = await startTestApp(database(), { role: 'api' });
-      const worker = startWorkerProcess(api);
-      return {
-        running: api,
-        stop: async () => {
-          await stopProcess(worker);
-          await api.stop();
-        },
-      };
-    });
+    cases(useTestApp({ workerProcess: {} }));
   });
 });

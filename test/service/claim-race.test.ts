@@ -6,7 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MongoClient } from 'mongodb';
-import { queueUploadedFile, startTestApp, useTestDatabase, type RunningApp } from '../helpers/app-harness.ts';
+import { queueUploadedFile, useTestApp } from '../helpers/app-harness.ts';
 import { createMemoryEventBus } from '../../src/infra/event-bus.ts';
 import { TaskService, type FluxJobQueue, type TaskTopics } from '../../src/domain/task-service.ts';
 import { TaskStore } from '../../src/domain/task-store.ts';
@@ -16,17 +16,15 @@ const ROUNDS = 50;
 const noQueue: FluxJobQueue = { enqueue: async () => {}, cancel: async () => {}, reprioritise: async () => {} };
 
 describe('claiming a task attempt', () => {
-  const database = useTestDatabase();
-  let running: RunningApp;
-  const app = () => running;
+  const app = useTestApp({ role: 'api' });
   const clients: MongoClient[] = [];
   let workers: TaskService[] = [];
 
   before(async () => {
-    running = await startTestApp(database(), { role: 'api' });
+    const running = app();
     const { database: connected, log } = running.app.services();
     for (let w = 0; w < WORKERS; w++) {
-      const client = new MongoClient(database().uri, { maxPoolSize: 1 });
+      const client = new MongoClient(running.database.uri, { maxPoolSize: 1 });
       await client.connect();
       clients.push(client);
     }
@@ -34,7 +32,6 @@ describe('claiming a task attempt', () => {
   });
   after(async () => {
     await Promise.all(clients.map((c) => c.close()));
-    await running?.stop();
   });
 
   test(`${WORKERS} workers on their own connections start one task at once: exactly one wins, ${ROUNDS} rounds`, async () => {

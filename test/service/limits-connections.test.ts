@@ -5,11 +5,11 @@
  * byte by byte are cut after GASFLUX_HEADERS_TIMEOUT_MS. Short limits are set per app; tests wait for events (acks,
  * closes, answers), with deadlines far beyond the configured limits and short of the old fixed behaviour.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import WebSocket from 'ws';
-import { startTestApp, startTestDatabase, type RunningApp, type TestDatabase } from '../helpers/app-harness.ts';
+import { useTestApps, type RunningApp } from '../helpers/app-harness.ts';
 
 const PROTOCOL = 'graphql-transport-ws';
 
@@ -102,42 +102,30 @@ async function health(app: RunningApp): Promise<number> {
 }
 
 describe('connection bounds of the GasFlux port', () => {
-  let database: TestDatabase;
-  /** Documented defaults: 100 HTTP connections, 50 websockets per client; connection_init may take a minute here. */
-  let crowd: RunningApp;
-  /** 3 websockets per client, 5 in all. */
-  let tight: RunningApp;
-  /** connection_init within 200 ms, a ping every 250 ms, headers within 1 s. */
-  let quick: RunningApp;
-
-  before(async () => {
-    database = await startTestDatabase();
-    [crowd, tight, quick] = await Promise.all([
-      startTestApp(database, { role: 'api', env: { GASFLUX_WS_INIT_TIMEOUT_MS: '60000' } }),
-      startTestApp(database, { role: 'api', env: { GASFLUX_WS_MAX_PER_CLIENT: '3', GASFLUX_WS_MAX_CONNECTIONS: '5', GASFLUX_CONNECTION_LIMIT: '5' } }),
-      startTestApp(database, {
-        role: 'api',
-        env: { GASFLUX_WS_INIT_TIMEOUT_MS: '200', GASFLUX_WS_PING_INTERVAL_MS: '250', GASFLUX_HEADERS_TIMEOUT_MS: '1000' },
-      }),
-    ]);
+  const apps = useTestApps({
+    /** Documented defaults: 100 HTTP connections, 50 websockets per client; connection_init may take a minute here. */
+    crowd: { role: 'api', env: { GASFLUX_WS_INIT_TIMEOUT_MS: '60000' } },
+    /** 3 websockets per client, 5 in all. */
+    tight: { role: 'api', env: { GASFLUX_WS_MAX_PER_CLIENT: '3', GASFLUX_WS_MAX_CONNECTIONS: '5', GASFLUX_CONNECTION_LIMIT: '5' } },
+    /** connection_init within 200 ms, a ping every 250 ms, headers within 1 s. */
+    quick: { role: 'api', env: { GASFLUX_WS_INIT_TIMEOUT_MS: '200', GASFLUX_WS_PING_INTERVAL_MS: '250', GASFLUX_HEADERS_TIMEOUT_MS: '1000' } },
   });
-  after(async () => {
-    await Promise.all([crowd?.stop(), tight?.stop(), quick?.stop()]);
-    await database?.stop();
-  });
+  const crowd = () => apps().crowd;
+  const tight = () => apps().tight;
+  const quick = () => apps().quick;
 
   test('120 graphql-ws sockets (110 acknowledged, 10 silent) leave GET /health answering 200 at once', async () => {
     const sockets: WebSocket[] = [];
     try {
       // 4 client addresses × 30 sockets stays under the default 50 per client.
       const from = (i: number) => `127.0.0.${10 + (i % 4)}`;
-      sockets.push(...(await Promise.all(Array.from({ length: 110 }, (_, i) => openWs(crowd, { from: from(i) })))));
-      sockets.push(...(await Promise.all(Array.from({ length: 10 }, (_, i) => openWs(crowd, { from: from(i), init: false })))));
+      sockets.push(...(await Promise.all(Array.from({ length: 110 }, (_, i) => openWs(crowd(), { from: from(i) })))));
+      sockets.push(...(await Promise.all(Array.from({ length: 10 }, (_, i) => openWs(crowd(), { from: from(i), init: false })))));
       assert.equal(sockets.length, 120);
-      assert.ok(sockets.length > crowd.config.connectionLimit, 'more websockets than GASFLUX_CONNECTION_LIMIT');
-      assert.equal(await health(crowd), 200);
+      assert.ok(sockets.length > crowd().config.connectionLimit, 'more websockets than GASFLUX_CONNECTION_LIMIT');
+      assert.equal(await health(crowd()), 200);
       // ... and HTTP keeps its whole limit: 20 more plain requests at once are all answered.
-      const statuses = await Promise.all(Array.from({ length: 20 }, () => health(crowd)));
+      const statuses = await Promise.all(Array.from({ length: 20 }, () => health(crowd())));
       assert.deepEqual(new Set(statuses), new Set([200]));
       assert.ok(sockets.every((socket) => socket.readyState === WebSocket.OPEN), 'the websockets are still open');
     } finally {
@@ -146,17 +134,17 @@ describe('connection bounds of the GasFlux port', () => {
   });
 
   test('GASFLUX_CONNECTION_LIMIT still bounds HTTP connections, not websockets', async () => {
-    const sockets = await Promise.all(['127.0.0.20', '127.0.0.20', '127.0.0.20', '127.0.0.21', '127.0.0.21'].map((from) => openWs(tight, { from })));
+    const sockets = await Promise.all(['127.0.0.20', '127.0.0.20', '127.0.0.20', '127.0.0.21', '127.0.0.21'].map((from) => openWs(tight(), { from })));
     const idle: net.Socket[] = [];
     try {
-      assert.equal(await health(tight), 200, '5 websockets do not use up the 5 HTTP connections');
+      assert.equal(await health(tight()), 200, '5 websockets do not use up the 5 HTTP connections');
       // 5 idle HTTP connections fill the limit; Node drops the 6th without a word.
       for (let i = 0; i < 5; i++) {
-        const socket = net.connect(tight.port, '127.0.0.1');
+        const socket = net.connect(tight().port, '127.0.0.1');
         await new Promise((resolve) => socket.once('connect', resolve));
         idle.push(socket);
       }
-      await assert.rejects(health(tight));
+      await assert.rejects(health(tight()));
     } finally {
       for (const socket of idle) socket.destroy();
       await closeAll(sockets);
@@ -164,7 +152,7 @@ describe('connection bounds of the GasFlux port', () => {
     // Node frees the slots when it sees the closes; then HTTP answers again.
     for (let attempt = 0; ; attempt++) {
       try {
-        assert.equal(await health(tight), 200);
+        assert.equal(await health(tight()), 200);
         break;
       } catch (error) {
         if (attempt > 50) throw error;
@@ -177,7 +165,7 @@ describe('connection bounds of the GasFlux port', () => {
     // 5 connections that each had an answer and now sit idle (keep-alive lasts GASFLUX_CHANNEL_TIMEOUT, 300 s).
     // (The close is returned wrapped: an async function returning a promise would wait for it.)
     const answeredThenIdle = async (): Promise<{ gone: Promise<void> } | null> => {
-      const socket = net.connect(tight.port, '127.0.0.1');
+      const socket = net.connect(tight().port, '127.0.0.1');
       socket.on('error', () => {});
       const gone = new Promise<void>((resolve) => socket.once('close', () => resolve()));
       socket.write('GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
@@ -193,27 +181,27 @@ describe('connection bounds of the GasFlux port', () => {
       if (opened) idle.push(opened.gone);
     }
     // The next connection is over the limit: Node drops it, and the idle ones are closed for the next attempt.
-    await health(tight).catch(() => 'dropped');
+    await health(tight()).catch(() => 'dropped');
     await within(10_000, 'the idle keep-alive connections being closed', Promise.all(idle));
-    assert.equal(await health(tight), 200);
+    assert.equal(await health(tight()), 200);
   });
 
   test('a client past GASFLUX_WS_MAX_PER_CLIENT is answered 429 WEBSOCKET_CLIENT_LIMIT; other clients still connect', async () => {
-    const mine = await Promise.all([1, 2, 3].map(() => openWs(tight, { from: '127.0.0.30' })));
+    const mine = await Promise.all([1, 2, 3].map(() => openWs(tight(), { from: '127.0.0.30' })));
     const others: WebSocket[] = [];
     try {
-      const refusal = await refusalOf(openWs(tight, { from: '127.0.0.30' }));
+      const refusal = await refusalOf(openWs(tight(), { from: '127.0.0.30' }));
       assert.equal(refusal.status, 429);
       assert.equal(refusal.code, 'WEBSOCKET_CLIENT_LIMIT');
       assert.match(refusal.message, /WebSocket 连接已达上限\(3 个,GASFLUX_WS_MAX_PER_CLIENT\)/);
-      others.push(await openWs(tight, { from: '127.0.0.31' }));
+      others.push(await openWs(tight(), { from: '127.0.0.31' }));
       // Closing one socket gives the client its slot back.
       const done = closed(mine[0]);
       mine[0].close();
       await done;
       for (let attempt = 0; ; attempt++) {
         try {
-          mine[0] = await openWs(tight, { from: '127.0.0.30' });
+          mine[0] = await openWs(tight(), { from: '127.0.0.30' });
           break;
         } catch (error) {
           if (attempt > 50 || !(error as { refusal?: unknown }).refusal) throw error;
@@ -226,13 +214,13 @@ describe('connection bounds of the GasFlux port', () => {
   });
 
   test('past GASFLUX_WS_MAX_CONNECTIONS every client is answered 503 WEBSOCKET_LIMIT', async () => {
-    const sockets = await Promise.all(['127.0.0.40', '127.0.0.40', '127.0.0.41', '127.0.0.41', '127.0.0.42'].map((from) => openWs(tight, { from })));
+    const sockets = await Promise.all(['127.0.0.40', '127.0.0.40', '127.0.0.41', '127.0.0.41', '127.0.0.42'].map((from) => openWs(tight(), { from })));
     try {
-      const refusal = await refusalOf(openWs(tight, { from: '127.0.0.43' }));
+      const refusal = await refusalOf(openWs(tight(), { from: '127.0.0.43' }));
       assert.equal(refusal.status, 503);
       assert.equal(refusal.code, 'WEBSOCKET_LIMIT');
       assert.match(refusal.message, /5 个,GASFLUX_WS_MAX_CONNECTIONS/);
-      assert.equal(await health(tight), 200, 'HTTP is not affected');
+      assert.equal(await health(tight()), 200, 'HTTP is not affected');
     } finally {
       await closeAll(sockets);
     }
@@ -240,7 +228,7 @@ describe('connection bounds of the GasFlux port', () => {
 
   test('a socket that never sends connection_init is closed with 4408 after GASFLUX_WS_INIT_TIMEOUT_MS', async () => {
     const started = performance.now();
-    const socket = await openWs(quick, { init: false });
+    const socket = await openWs(quick(), { init: false });
     // graphql-ws's own default was 3 s: a close well before that is the setting at work.
     const { code, reason } = await within(2500, 'close of a socket without connection_init', closed(socket));
     assert.equal(code, 4408);
@@ -249,7 +237,7 @@ describe('connection bounds of the GasFlux port', () => {
   });
 
   test('a socket that stops answering pings is terminated after about two GASFLUX_WS_PING_INTERVAL_MS', async () => {
-    const socket = await openWs(quick, { autoPong: false });
+    const socket = await openWs(quick(), { autoPong: false });
     const pinged = new Promise((resolve) => socket.once('ping', resolve));
     // The old fixed keep-alive took 12 s to ping and 12 s more to give up.
     await within(10_000, 'a ping', pinged);
@@ -259,7 +247,7 @@ describe('connection bounds of the GasFlux port', () => {
 
   test('100 clients sending their headers byte by byte are cut with 408 after GASFLUX_HEADERS_TIMEOUT_MS; then /health answers', async () => {
     const slow = Array.from({ length: 100 }, () => {
-      const socket = net.connect(quick.port, '127.0.0.1');
+      const socket = net.connect(quick().port, '127.0.0.1');
       const text = `GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ${'x'.repeat(10_000)}`;
       let sent = 0;
       let answer = '';
@@ -279,6 +267,6 @@ describe('connection bounds of the GasFlux port', () => {
     const answers = await within(20_000, 'the server cutting 100 slow-header clients', Promise.all(slow));
     const timedOut = answers.filter((answer) => answer.startsWith('HTTP/1.1 408')).length;
     assert.ok(timedOut >= 95, `${timedOut} of 100 answered 408 (the rest may have been dropped at the connection limit)`);
-    assert.equal(await health(quick), 200);
+    assert.equal(await health(quick()), 200);
   });
 });

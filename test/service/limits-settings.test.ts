@@ -7,13 +7,13 @@ import assert from 'node:assert/strict';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { useTestApp } from '../helpers/app-harness.ts';
-import { assertStillServing, multipartBuffer, REST_TEST_ENV } from '../rest/rest-helpers.ts';
+import { assertStillServing, multipartBuffer } from '../rest/rest-helpers.ts';
 
 const LIMITS = { GASFLUX_GRAPHQL_MAX_TOKENS: '200', GASFLUX_GRAPHQL_MAX_DEPTH: '3', GASFLUX_GRAPHQL_MAX_ALIASES: '2', GASFLUX_MAX_FORM_PARTS: '3' };
 const DEPTH_4 = '{ tasks(first: 1) { edges { node { id } } } }';
 
 describe('limits set by their settings', () => {
-  const running = useTestApp({ role: 'api', env: { ...REST_TEST_ENV, ...LIMITS } });
+  const running = useTestApp({ role: 'api', env: LIMITS });
   const graphql = async (query: string) => {
     const res = await fetch(`${running().url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
     return (await res.json()) as { data?: unknown; errors?: Array<{ message: string; extensions?: { code?: string } }> };

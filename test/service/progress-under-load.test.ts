@@ -4,12 +4,12 @@
  * process and with API and worker in separate processes. Every subscriber's states of a task have strictly rising
  * versions and never-falling percents, and end in `completed`.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ExecutionResult } from 'graphql';
 import type { Client } from 'graphql-ws';
-import { startTestApp, startTestDatabase, startWorkerProcess, stopProcess, type RunningApp, type TestDatabase } from '../helpers/app-harness.ts';
-import { loadCpu, type CpuLoad } from '../helpers/cpu-load.ts';
+import { useTestApp, type RunningApp } from '../helpers/app-harness.ts';
+import { loadCpu } from '../helpers/cpu-load.ts';
 import { syntheticFlight } from '../helpers/synthetic-flight.ts';
 import { tableToWorkbookBuffer } from '../helpers/table-files.ts';
 import { collect, graphqlUpload, wsClient } from '../graphql/graphql-test-client.ts';
@@ -128,38 +128,24 @@ function assertEverySubscriberInOrder(result: Awaited<ReturnType<typeof watchUnd
   });
 }
 
+/** Ten flights watched while every core is kept busy by other processes: every subscriber's sequences in order. */
+async function assertInOrderUnderLoad(running: RunningApp): Promise<void> {
+  const load = loadCpu(LOAD_MS);
+  try {
+    assertEverySubscriberInOrder(await watchUnderLoad(running));
+  } finally {
+    await load.stop();
+  }
+}
+
 describe('live progress on a loaded machine', () => {
-  let database: TestDatabase;
-  let load: CpuLoad | undefined;
-  before(async () => {
-    database = await startTestDatabase();
-  });
-  after(async () => {
-    await load?.stop();
-    await database?.stop();
+  describe('all roles in one process', () => {
+    const app = useTestApp();
+    test('10 flights, 50 subscribers, every sequence in order to completed', () => assertInOrderUnderLoad(app()));
   });
 
-  test('all roles in one process: 10 flights, 50 subscribers, every sequence in order to completed', async () => {
-    const running = await startTestApp(database);
-    load = loadCpu(LOAD_MS);
-    try {
-      assertEverySubscriberInOrder(await watchUnderLoad(running));
-    } finally {
-      await load.stop();
-      await running.stop();
-    }
-  });
-
-  test('API and worker in separate processes (MongoDB event bus): the same', async () => {
-    const api = await startTestApp(database, { role: 'api' });
-    const worker = startWorkerProcess(api);
-    load = loadCpu(LOAD_MS);
-    try {
-      assertEverySubscriberInOrder(await watchUnderLoad(api));
-    } finally {
-      await load.stop();
-      await stopProcess(worker);
-      await api.stop();
-    }
+  describe('API and worker in separate processes (MongoDB event bus)', () => {
+    const app = useTestApp({ workerProcess: {} });
+    test('the same', () => assertInOrderUnderLoad(app()));
   });
 });

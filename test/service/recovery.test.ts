@@ -8,7 +8,7 @@ import type { ChildProcess } from 'node:child_process';
 import { readdirSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { eventually, queueUploadedFile, startTestApp, startWorkerProcess, type RunningApp, useTestDatabase } from '../helpers/app-harness.ts';
+import { eventually, queueUploadedFile, startTestApp, startWorkerProcess, useTestApp, useTestDatabase, type RunningApp } from '../helpers/app-harness.ts';
 import { syntheticFlight } from '../helpers/synthetic-flight.ts';
 import { tableToWorkbookBuffer } from '../helpers/table-files.ts';
 import type { Task } from '../../src/domain/task.ts';
@@ -16,13 +16,12 @@ import type { Task } from '../../src/domain/task.ts';
 const queueFlight = (running: RunningApp, rows: number): Promise<Task> =>
   queueUploadedFile(running, tableToWorkbookBuffer(syntheticFlight({ seed: 9, rows }).table, 'xlsx'));
 
-describe('crash recovery and restarts', () => {
-  const database = useTestDatabase();
+describe('a worker killed mid-job', () => {
+  // The API role only enqueues; the work happens in separate worker processes sharing its folders.
+  const app = useTestApp({ role: 'api', env: { GASFLUX_JOB_LOCK_LIFETIME: '3' } });
 
-  test('a worker killed mid-job leaves a task that another worker completes, once', async () => {
-    const dbName = `crash${randomUUID().slice(0, 8)}`;
-    // The API role only enqueues; the work happens in separate worker processes sharing its folders.
-    const api = await startTestApp(database(), { role: 'api', dbName, env: { GASFLUX_JOB_LOCK_LIFETIME: '3' } });
+  test('leaves a task that another worker completes, once', async () => {
+    const api = app();
     const workerEnv = {
       GASFLUX_LOG_FILE: join(api.dir, 'logs', 'worker.log'),
       GASFLUX_LOG_LEVEL: 'INFO',
@@ -75,9 +74,12 @@ describe('crash recovery and restarts', () => {
       first.kill('SIGKILL');
       second?.kill('SIGTERM');
       if (second) await new Promise((resolve) => second!.once('exit', resolve));
-      await api.stop();
     }
   });
+});
+
+describe('restarts', () => {
+  const database = useTestDatabase();
 
   test('an app stopped and started again on the same database finds its tasks and files', async () => {
     const dbName = `restart${randomUUID().slice(0, 8)}`;
@@ -100,9 +102,13 @@ describe('crash recovery and restarts', () => {
     }
   });
 
-  test('SIGTERM stops a worker gracefully: a running job finishes first', async () => {
-    const dbName = `sigterm${randomUUID().slice(0, 8)}`;
-    const api = await startTestApp(database(), { role: 'api', dbName });
+});
+
+describe('SIGTERM to a worker', () => {
+  const app = useTestApp({ role: 'api' });
+
+  test('stops it gracefully: a running job finishes first', async () => {
+    const api = app();
     // The worker's default lock lifetime, not the tests' short one: it must finish the job, not hand it over.
     const worker = startWorkerProcess(api, { GASFLUX_JOB_LOCK_LIFETIME: '60' });
     try {
@@ -116,7 +122,6 @@ describe('crash recovery and restarts', () => {
       await eventually(async () => ((await tasks.get(task.id))?.status === 'completed' ? true : undefined), 3000, 'the completed task');
     } finally {
       worker.kill('SIGKILL');
-      await api.stop();
     }
   });
 });

@@ -1,6 +1,6 @@
 import type { Flight } from '../table.js';
 import type { GasResult, GasfluxResult } from '../pipeline.js';
-import type { ReportInput } from '../report/render-report.js';
+import type { ReportInput } from '../report/report-input.js';
 
 /** What one gas's report shows, taken from the flight and the pipeline result. */
 export function reportInput(flight: Flight, result: GasfluxResult, gas: GasResult, fileName: string, generatedAt: string): ReportInput {

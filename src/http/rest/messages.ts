@@ -13,7 +13,7 @@ type Entry = Message | ((p: Record<string, string>) => Message);
 
 const same = (text: string): Entry => ({ zh: text, en: text });
 
-export const MESSAGES = {
+export const REST_MESSAGES = {
   // ---- documented ----
   health_ok: { zh: '健康检查完成', en: 'Health check completed' },
   health_degraded: { zh: '服务不可用', en: 'Service unavailable' },
@@ -32,9 +32,9 @@ export const MESSAGES = {
   reports_bad_sort_by: same('Invalid parameter: sort_by must be one of created_at, task_id, file_size, processing_time'),
   reports_bad_sort_order: same('Invalid parameter: sort_order must be one of asc, desc'),
   reports_bad_status: same('Invalid parameter: status must be one of completed, failed'),
-  download_forbidden: { zh: '访问被拒绝', en: 'Access denied' },
-  download_not_found: { zh: '文件未找到', en: 'File not found' },
-  download_not_a_file: { zh: '路径不是文件', en: 'The path is not a file' },
+  result_file_forbidden: { zh: '访问被拒绝', en: 'Access denied' },
+  result_file_not_found: { zh: '文件未找到', en: 'File not found' },
+  result_file_not_a_file: { zh: '路径不是文件', en: 'The path is not a file' },
 
   // ---- ours, where the doc is silent ----
   upload_missing_file: { zh: '请求中缺少数据文件 (file 字段)。', en: "The request has no data file (form field 'file')." },
@@ -76,10 +76,10 @@ export const MESSAGES = {
   upload_bad_config: (p) => DOMAIN.invalidConfig(p.detail),
 } satisfies Record<string, Entry>;
 
-export type MessageKey = keyof typeof MESSAGES;
+export type MessageKey = keyof typeof REST_MESSAGES;
 
 export function message(lang: Lang, key: MessageKey, params: Record<string, string> = {}): string {
-  const entry: Entry = MESSAGES[key];
+  const entry: Entry = REST_MESSAGES[key];
   return (typeof entry === 'function' ? entry(params) : entry)[lang];
 }
 

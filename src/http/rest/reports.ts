@@ -1,31 +1,33 @@
-/** GET /reports: the paged report listing; the paging and sorting rules are in src/domain/reports.ts. */
+/** GET /reports: the paged report listing; which tasks, their order and the pages are src/domain/task-listing.ts's. */
 import { Type } from 'fets';
 import {
-  DEFAULT_REPORTS_PER_PAGE,
-  MAX_REPORTS_PER_PAGE,
-  REPORT_SORT_FIELDS,
-  REPORT_SORT_ORDERS,
+  DEFAULT_PAGE_SIZE,
+  DEFAULT_TASK_FILTER,
+  MAX_PAGE_SIZE,
   REPORT_STATUS_FILTERS,
+  SORT_ORDERS,
+  TASK_SORT_FIELDS,
   checkReportQuery,
-  listReports,
   mainReport,
-} from '../../domain/reports.js';
+  reportPage,
+  type ReportQueryCheck,
+} from '../../domain/task-listing.js';
+import { resultFileUrl } from '../../domain/result-files.js';
 import type { Task, TaskResultFile } from '../../domain/task.js';
 import { epochSeconds, reply } from './envelope.js';
-import type { MessageKey } from './messages.js';
+import { refuse, type Refusals } from './refusals.js';
 import type { RestArea } from './route.js';
 import { envelopeSchema, errorEnvelope } from './schemas.js';
-import { downloadUrl } from './tasks.js';
 
-const PARAMETER_MESSAGES: Record<'page' | 'per_page' | 'sort_by' | 'sort_order' | 'status', MessageKey> = {
-  page: 'reports_bad_page',
-  per_page: 'reports_bad_per_page',
-  sort_by: 'reports_bad_sort_by',
-  sort_order: 'reports_bad_sort_order',
-  status: 'reports_bad_status',
+const REFUSALS: Refusals<Extract<ReportQueryCheck, { ok: false }>> = {
+  page: { status: 400, key: 'reports_bad_page' },
+  per_page: { status: 400, key: 'reports_bad_per_page' },
+  sort_by: { status: 400, key: 'reports_bad_sort_by' },
+  sort_order: { status: 400, key: 'reports_bad_sort_order' },
+  status: { status: 400, key: 'reports_bad_status' },
 };
 
-const fileData = (file: TaskResultFile) => ({ name: file.name, size: file.size, type: file.type, download_url: downloadUrl(file.relPath) });
+const fileData = (file: TaskResultFile) => ({ name: file.name, size: file.size, type: file.type, download_url: resultFileUrl(file.relPath) });
 
 function reportData(task: Task) {
   const main = mainReport(task);
@@ -84,9 +86,9 @@ export const reportRoutes: RestArea = (services) => [
         // Strings, so the handler answers bad values with the documented messages.
         query: Type.Object({
           page: text('Page number, from 1', { default: '1' }),
-          per_page: text(`Reports per page, 1 to ${MAX_REPORTS_PER_PAGE}`, { default: String(DEFAULT_REPORTS_PER_PAGE) }),
-          sort_by: text(`One of ${REPORT_SORT_FIELDS.join(', ')}`, { default: 'created_at' }),
-          sort_order: text(`One of ${REPORT_SORT_ORDERS.join(', ')}`, { default: 'desc' }),
+          per_page: text(`Reports per page, 1 to ${MAX_PAGE_SIZE}`, { default: String(DEFAULT_PAGE_SIZE) }),
+          sort_by: text(`One of ${TASK_SORT_FIELDS.join(', ')}`, { default: DEFAULT_TASK_FILTER.sortBy }),
+          sort_order: text(`One of ${SORT_ORDERS.join(', ')}`, { default: DEFAULT_TASK_FILTER.sortOrder }),
           status: text(`One of ${REPORT_STATUS_FILTERS.join(', ')}; absent: every task`),
         }),
       },
@@ -101,9 +103,9 @@ export const reportRoutes: RestArea = (services) => [
         sortOrder: q.get('sort_order'),
         status: q.get('status'),
       });
-      if (!checked.ok) return reply(call, 400, PARAMETER_MESSAGES[checked.parameter]);
+      if (!checked.ok) return refuse(call, REFUSALS, checked);
       const query = checked.query;
-      const page = await listReports(services.tasks, query);
+      const page = await reportPage(services.tasks, query);
       return reply(call, 200, 'reports_ok', {
         reports: page.tasks.map(reportData),
         pagination: {

@@ -8,18 +8,19 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRouter, URLPattern, useCORS, type Response, type RouterComponentsBase, type RouterPlugin } from 'fets';
 import type { AppServices } from '../../app-services.js';
+import { RESULT_FILE_PREFIX } from '../../domain/result-files.js';
 import { changesState, pathDecodes, refusedOrigin, type NodeHandler } from '../server.js';
 import { replyText } from './envelope.js';
 import { message, pickLanguage } from './messages.js';
-import { DOWNLOAD_PREFIX, downloadRoutes, serveDownload } from './downloads.js';
 import { opsRoutes } from './ops.js';
 import { reportRoutes } from './reports.js';
+import { resultFileRoutes, serveResultFile } from './result-files.js';
 import { taskRoutes } from './tasks.js';
 import { uploadRoutes } from './uploads.js';
 import { rawPath, type NodeServerContext, type RestArea, type RestCall, type RestRoute } from './route.js';
 
 /** The documented endpoints, in the doc's order. */
-export const DEFAULT_AREAS: RestArea[] = [opsRoutes, uploadRoutes, taskRoutes, reportRoutes, downloadRoutes];
+export const DEFAULT_AREAS: RestArea[] = [opsRoutes, uploadRoutes, taskRoutes, reportRoutes, resultFileRoutes];
 
 export interface RestRouterOptions {
   /** More areas, registered after the documented ones. */
@@ -117,13 +118,13 @@ export function createRestRouter(services: AppServices, options: RestRouterOptio
     }
   }
 
-  // Everything no route took: raw `/download/…` URLs that normalise elsewhere (`/download/../x`) are still downloads
+  // Everything no route took: raw `/download/…` URLs that normalise elsewhere (`/download/../x`) are still result files
   // (and refused); otherwise 405 when another method has the path, else 404.
   router.route({
     path: '/*',
     handler: (request: Request, context: NodeServerContext): Response | Promise<Response> => {
       const c = call(request, context, {});
-      if (rawPath(context.req).startsWith(DOWNLOAD_PREFIX) && request.method === 'GET') return serveDownload(c);
+      if (rawPath(context.req).startsWith(RESULT_FILE_PREFIX) && request.method === 'GET') return serveResultFile(c);
       const path = new URL(request.url).pathname;
       const allowed = [...new Set(known.filter((k) => k.pattern.test({ pathname: path })).map((k) => k.method))];
       if (allowed.length > 0) return replyText(405, message(c.lang, 'method_not_allowed'), {}, { headers: { allow: allowed.join(', ') } });

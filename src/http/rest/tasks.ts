@@ -1,21 +1,18 @@
 /** GET, PUT and DELETE /task/{task_id}: translations of TaskService's results into the documented envelopes. */
 import { Type } from 'fets';
-import { MAX_MESSAGE_LENGTH } from '../../domain/task-service.js';
+import { resultFileUrl } from '../../domain/result-files.js';
+import { MAX_MESSAGE_LENGTH, type DeleteTaskResult, type UpdateTaskResult } from '../../domain/task-service.js';
 import { TASK_PRIORITIES, TASK_STATUSES, isTaskId, type FluxSummary, type Task, type TaskResultFile } from '../../domain/task.js';
 import type { AppConfig } from '../../config.js';
 import type { Lang } from '../../domain/messages.js';
 import { taskErrorMessage, taskMessage } from '../../domain/task-wording.js';
-import { readBody } from './body.js';
+import { readBody } from '../body.js';
 import { epochSeconds, reply, type Data } from './envelope.js';
+import { answer, refuse, type Refusal, type Refusals } from './refusals.js';
 import type { RestArea, RestCall } from './route.js';
 import { envelopeSchema, errorEnvelope, taskIdParams } from './schemas.js';
 
 const round2 = (value: number) => Math.round(value * 100) / 100;
-
-/** `/download/<rel_path>`, each segment percent-encoded (a no-op for the names the pipeline writes). */
-export function downloadUrl(relPath: string): string {
-  return `/download/${relPath.split('/').map(encodeURIComponent).join('/')}`;
-}
 
 export function fluxData(flux: FluxSummary) {
   return {
@@ -36,7 +33,7 @@ export function fluxData(flux: FluxSummary) {
 }
 
 export function resultData(file: TaskResultFile) {
-  return { name: file.name, rel_path: file.relPath, download_url: downloadUrl(file.relPath), size: file.size, type: file.type };
+  return { name: file.name, rel_path: file.relPath, download_url: resultFileUrl(file.relPath), size: file.size, type: file.type };
 }
 
 /** GET /task/{id}'s data: the common fields, then progress, results or error by status. */
@@ -160,15 +157,40 @@ const updateBody = Type.Object(
   { additionalProperties: true },
 );
 
-/**
- * 404 at once for an id that is not a UUID: it could never name a task, and the document answers its own example ids
- * (`abc123-def456-ghi789`) with "任务未找到".
- */
-function unknownId(call: RestCall, taskId: string) {
-  return isTaskId(taskId) ? null : reply(call, 404, 'task_not_found', { task_id: taskId });
-}
+const NOT_FOUND: Refusal<unknown> = { status: 404, key: 'task_not_found', data: (_failure, call) => ({ task_id: call.params.task_id }) };
+
+/** What the request's body can get wrong, before TaskService judges what it asks. */
+type BodyFailure = { reason: 'body_too_large' | 'body_not_json' };
+
+/** PUT /task's answer for each reason its body or TaskService.update is refused (GraphQL's: schema/types/task.ts). */
+const UPDATE_REFUSALS: Refusals<BodyFailure | Extract<UpdateTaskResult, { ok: false }>> = {
+  body_too_large: { status: 413, key: 'body_too_large', headers: { connection: 'close' } },
+  body_not_json: { status: 400, key: 'body_not_json' },
+  not_found: NOT_FOUND,
+  invalid_status: { status: 400, key: 'task_bad_status' },
+  invalid_priority: { status: 400, key: 'bad_priority' },
+  invalid_message: { status: 400, key: 'task_bad_message', params: () => ({ max: String(MAX_MESSAGE_LENGTH) }) },
+  empty: { status: 400, key: 'task_empty_update' },
+};
+
+/** DELETE /task's answer for each reason TaskService.delete refuses. */
+const DELETE_REFUSALS: Refusals<Extract<DeleteTaskResult, { ok: false }>> = {
+  not_found: NOT_FOUND,
+  active: { status: 409, key: 'task_delete_active', data: ({ taskStatus }) => ({ task_status: taskStatus }) },
+  io: { status: 500, key: 'task_delete_failed', params: ({ message }) => ({ reason: message }) },
+};
 
 const MAX_JSON_BYTES = 64 * 1024;
+
+/** The body as a JSON object, or null when it is not one. */
+function jsonObject(text: string): Record<string, unknown> | null {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
 
 export const taskRoutes: RestArea = (services) => [
   {
@@ -182,11 +204,8 @@ export const taskRoutes: RestArea = (services) => [
       responses: { 200: envelopeSchema(taskSchema), 400: errorEnvelope, 404: errorEnvelope },
     },
     async handle(call) {
-      const taskId = call.params.task_id;
-      const unknown = unknownId(call, taskId);
-      if (unknown) return unknown;
-      const task = await services.tasks.get(taskId);
-      if (!task) return reply(call, 404, 'task_not_found', { task_id: taskId });
+      const task = await services.tasks.get(call.params.task_id);
+      if (!task) return answer(call, NOT_FOUND, null);
       return reply(call, 200, 'task_ok', taskData(task, services.config, call.lang), { dataMessage: true });
     },
   },
@@ -214,33 +233,14 @@ export const taskRoutes: RestArea = (services) => [
     },
     async handle(call) {
       const taskId = call.params.task_id;
-      const unknown = unknownId(call, taskId);
-      if (unknown) return unknown;
+      // Before the body: the document answers its own example ids (`abc123-def456-ghi789`) 404, whatever is sent.
+      if (!isTaskId(taskId)) return answer(call, NOT_FOUND, null);
       const body = await readBody(call.req, MAX_JSON_BYTES);
-      if (!body.ok) return reply(call, 413, 'body_too_large', {}, { headers: { connection: 'close' } });
-      let input: unknown;
-      try {
-        input = JSON.parse(body.text);
-      } catch {
-        return reply(call, 400, 'body_not_json');
-      }
-      if (typeof input !== 'object' || input === null || Array.isArray(input)) return reply(call, 400, 'body_not_json');
-      const { status, message: text, priority } = input as Record<string, unknown>;
-      const result = await services.tasks.update(taskId, { status, message: text, priority });
-      if (!result.ok) {
-        switch (result.reason) {
-          case 'not_found':
-            return reply(call, 404, 'task_not_found', { task_id: taskId });
-          case 'invalid_status':
-            return reply(call, 400, 'task_bad_status');
-          case 'invalid_priority':
-            return reply(call, 400, 'bad_priority');
-          case 'invalid_message':
-            return reply(call, 400, 'task_bad_message', {}, { params: { max: String(MAX_MESSAGE_LENGTH) } });
-          case 'empty':
-            return reply(call, 400, 'task_empty_update');
-        }
-      }
+      if (!body.ok) return refuse(call, UPDATE_REFUSALS, { reason: 'body_too_large' });
+      const input = jsonObject(body.text);
+      if (!input) return refuse(call, UPDATE_REFUSALS, { reason: 'body_not_json' });
+      const result = await services.tasks.update(taskId, { status: input.status, message: input.message, priority: input.priority });
+      if (!result.ok) return refuse(call, UPDATE_REFUSALS, result);
       const task = result.task;
       return reply(call, 200, 'task_updated', {
         task_id: task.id,
@@ -273,19 +273,8 @@ export const taskRoutes: RestArea = (services) => [
     },
     async handle(call) {
       const taskId = call.params.task_id;
-      const unknown = unknownId(call, taskId);
-      if (unknown) return unknown;
       const result = await services.tasks.delete(taskId);
-      if (!result.ok) {
-        switch (result.reason) {
-          case 'not_found':
-            return reply(call, 404, 'task_not_found', { task_id: taskId });
-          case 'active':
-            return reply(call, 409, 'task_delete_active', { task_status: result.taskStatus });
-          case 'io':
-            return reply(call, 500, 'task_delete_failed', {}, { params: { reason: result.message } });
-        }
-      }
+      if (!result.ok) return refuse(call, DELETE_REFUSALS, result);
       return reply(call, 200, 'task_deleted', {
         task_id: taskId,
         status: 'deleted',

@@ -1,138 +1,105 @@
 /**
- * POST /upload: the multipart body is parsed by busboy straight from Node's request and each file streams into
- * UploadService (never buffered whole). A refused upload leaves nothing on disk (UploadService.abort) and its
- * remaining body is read and dropped, so the client sees the answer instead of a reset connection.
+ * POST /upload: the multipart body is read by the one multipart reader (src/http/multipart.ts) straight into the new
+ * task's upload folder, and UploadService.receive judges the files and queues the task, as for GraphQL. A refused
+ * upload leaves nothing on disk, and its remaining body is read and dropped, so the client sees the answer instead of
+ * a reset connection.
  */
 import type { IncomingMessage } from 'node:http';
-import type { Readable } from 'node:stream';
-import busboy from 'busboy';
 import { Type } from 'fets';
-import type { PendingUpload, SaveResult, UploadService } from '../../domain/upload-service.js';
-import { TASK_PRIORITIES, type StoredFile, type TaskPriority } from '../../domain/task.js';
+import { nameRefusal, type ReceiveFailure, type UploadParts } from '../../domain/upload-service.js';
+import type { AppConfig } from '../../config.js';
+import { TASK_PRIORITIES } from '../../domain/task.js';
+import { discardRestOfBody } from '../body.js';
+import { readMultipart, type MultipartProblem, type PartRules } from '../multipart.js';
 import { noteRequestTask } from '../server.js';
-import { discardRestOfBody } from './body.js';
 import { reply } from './envelope.js';
-import type { MessageKey } from './messages.js';
+import { refuse, type Refusal, type Refusals } from './refusals.js';
 import type { RestArea } from './route.js';
 import { envelopeSchema, errorEnvelope } from './schemas.js';
 
 /** Room for the multipart boundaries, part headers and small fields on top of the files' bytes. */
 export const MULTIPART_ALLOWANCE = 64 * 1024;
 
-type Refusal = { ok: false; code: 400 | 413; key: MessageKey; params?: Record<string, string> };
-type Received = { ok: true; data: StoredFile; config: StoredFile | null; priority: TaskPriority };
+/** Parts the form refuses as they arrive: a second `file` or `config`, or a file whose name alone is refused. */
+type FormRefusal = { reason: 'duplicate_file' } | Extract<ReceiveFailure, { reason: 'bad_extension' }>;
 
-const refuse = (code: 400 | 413, key: MessageKey, params?: Record<string, string>): Refusal => ({ ok: false, code, key, params });
+type UploadFailure =
+  | { reason: 'not_multipart' | 'missing_file' }
+  /** Declared over twice the limit: answered at once, and the connection closed rather than drained. */
+  | { reason: 'far_too_large' }
+  | MultipartProblem
+  | FormRefusal
+  | ReceiveFailure;
 
-function refusalFor(part: 'file' | 'config', result: Exclude<SaveResult, { ok: true }>): Refusal {
-  switch (result.reason) {
-    case 'bad_extension':
-      return refuse(400, part === 'file' ? 'upload_bad_data_type' : 'upload_bad_config_type');
-    case 'not_spreadsheet':
-      return refuse(400, 'upload_not_spreadsheet');
-    case 'empty':
-      return refuse(400, 'upload_empty_file');
-    case 'too_large':
-      return refuse(413, 'upload_too_large');
-    case 'invalid_config':
-      return refuse(400, 'upload_bad_config', { detail: result.message });
-  }
-}
+const tooManyParts: Refusal<unknown> = {
+  status: 400,
+  key: 'upload_too_many_parts',
+  params: (_failure, { services }) => ({ max_parts: String(services.config.maxFormParts) }),
+};
+const tooLarge: Refusal<unknown> = {
+  status: 413,
+  key: 'upload_too_large',
+  params: (_failure, { services }) => ({ max_bytes: String(services.config.maxContentLength) }),
+};
 
-/**
- * Reads the multipart body: `file` (required), `config` (optional) and the `priority` field. Resolves once every
- * file stream is closed (so an abort never races a write), with the stored files or the first refusal.
- */
-function receiveUpload(req: IncomingMessage, uploads: UploadService, pending: PendingUpload, maxParts: number): Promise<Received | Refusal> {
-  return new Promise((resolve, reject) => {
-    let parser: busboy.Busboy;
-    try {
-      parser = busboy({
-        headers: req.headers,
-        defParamCharset: 'utf8',
-        limits: { files: 4, fields: 20, parts: maxParts, fieldSize: 1024, headerPairs: 100 },
-      });
-    } catch {
-      resolve(refuse(400, 'upload_malformed'));
-      return;
-    }
-    let settled = false;
-    let work: Promise<void> = Promise.resolve();
-    let current: Readable | null = null;
-    let data: StoredFile | null = null;
-    let config: StoredFile | null = null;
-    const seen = new Set<string>();
-    let priority = 'normal';
+/** Every way an upload is refused. */
+const REFUSALS: Refusals<UploadFailure> = {
+  not_multipart: { status: 400, key: 'upload_not_multipart' },
+  far_too_large: { ...tooLarge, headers: { connection: 'close' } },
+  malformed: { status: 400, key: 'upload_malformed' },
+  aborted: { status: 400, key: 'upload_malformed' },
+  too_many_parts: tooManyParts,
+  too_many_files: tooManyParts,
+  too_many_fields: tooManyParts,
+  duplicate_file: { status: 400, key: 'upload_duplicate_file' },
+  missing_file: { status: 400, key: 'upload_missing_file' },
+  bad_extension: { status: 400, key: ({ part }) => (part === 'file' ? 'upload_bad_data_type' : 'upload_bad_config_type') },
+  too_large: tooLarge,
+  empty: { status: 400, key: 'upload_empty_file' },
+  not_spreadsheet: { status: 400, key: 'upload_not_spreadsheet' },
+  invalid_config: { status: 400, key: 'upload_bad_config', params: ({ message }) => ({ detail: message }) },
+  invalid_priority: { status: 400, key: 'bad_priority' },
+};
 
-    const settle = (outcome: Received | Refusal | Error) => {
-      if (settled) return;
-      settled = true;
-      req.unpipe(parser);
-      req.off('close', onClose);
-      // A file still streaming is stopped; its partial file is removed by the save that was reading it.
-      current?.destroy(new Error('upload refused'));
-      void work.finally(() => (outcome instanceof Error ? reject(outcome) : resolve(outcome)));
-    };
-
-    parser.on('file', (name, stream, info) => {
-      // busboy fails a part's stream when the body breaks off; whoever reads it sees that, nobody else must crash.
-      stream.on('error', () => {});
-      if (settled || (name !== 'file' && name !== 'config') || !info.filename) {
-        // Unknown parts are ignored; a file input left empty by a browser (no name) counts as not sent.
-        stream.resume();
-        return;
-      }
-      if (seen.has(name)) {
-        stream.resume();
-        settle(refuse(400, 'upload_duplicate_file'));
-        return;
-      }
-      seen.add(name);
-      const fileName = info.filename;
-      current = stream;
-      work = work.then(async () => {
-        try {
-          const saved = name === 'file' ? await uploads.saveData(pending, fileName, stream) : await uploads.saveConfig(pending, fileName, stream);
-          if (current === stream) current = null;
-          if (settled) return;
-          if (!saved.ok) settle(refusalFor(name, saved));
-          else if (name === 'file') data = saved.file;
-          else config = saved.file;
-        } catch (error) {
-          if (current === stream) current = null;
-          settle(error as Error);
-        }
-      });
-    });
-    parser.on('field', (name, value) => {
+/** The form: `file` (required) and `config` (optional) files, each once, and a `priority` field. */
+function formRules(): PartRules<FormRefusal> & { priority(): string } {
+  let priority = 'normal';
+  return {
+    priority: () => priority,
+    field(name, value) {
       if (name === 'priority' && value.trim() !== '') priority = value.trim();
-    });
-    parser.on('close', () => {
-      void work.then(() => {
-        if (settled) return;
-        if (!data) settle(refuse(400, 'upload_missing_file'));
-        else if (!(TASK_PRIORITIES as readonly string[]).includes(priority)) settle(refuse(400, 'bad_priority'));
-        else settle({ ok: true, data, config, priority: priority as TaskPriority });
-      });
-    });
-    // Past a limit busboy drops the rest silently; the client must hear why instead of a missing file.
-    const tooMany = () => settle(refuse(400, 'upload_too_many_parts', { max_parts: String(maxParts) }));
-    parser.on('partsLimit', tooMany);
-    parser.on('filesLimit', tooMany);
-    parser.on('fieldsLimit', tooMany);
-    parser.on('error', () => settle(refuse(400, 'upload_malformed')));
-    // A client that goes away mid-upload is a refusal nobody reads: what it sent is removed like any other.
-    const onClose = () => {
-      if (!req.complete) settle(refuse(400, 'upload_malformed'));
-    };
-    req.on('close', onClose);
-    req.pipe(parser);
-  });
+      return undefined;
+    },
+    file(name, fileName, taken) {
+      // Unknown parts are ignored; a file input left empty by a browser (no name) counts as not sent.
+      if ((name !== 'file' && name !== 'config') || !fileName) return 'skip';
+      if (taken.includes(name)) return { reason: 'duplicate_file' };
+      return nameRefusal(name, fileName) ?? 'store';
+    },
+  };
 }
+
+/** The request's form, its files read into `folder`: the parts for UploadService.receive, or why there are none. */
+async function readForm(req: IncomingMessage, folder: string, settings: AppConfig): Promise<UploadParts | UploadFailure> {
+  const rules = formRules();
+  const read = await readMultipart(req, req.headers, {
+    folder,
+    maxFileBytes: settings.maxContentLength,
+    limits: { files: 4, fields: 20, parts: settings.maxFormParts, fieldBytes: 1024 },
+    rules,
+  });
+  if (!read.ok) return read;
+  const file = read.parts.find((part) => part.name === 'file')?.file;
+  if (!file) return { reason: 'missing_file' };
+  const config = read.parts.find((part) => part.name === 'config')?.file ?? null;
+  return { file, config, priority: rules.priority() };
+}
+
+const isMultipart = (req: IncomingMessage) => /^multipart\/form-data\b/i.test(req.headers['content-type'] ?? '');
 
 export const uploadRoutes: RestArea = (services) => {
+  const { uploads } = services;
   const max = services.config.maxContentLength;
-  const limit = { max_bytes: String(max) };
 
   return [
     {
@@ -158,11 +125,11 @@ export const uploadRoutes: RestArea = (services) => {
       },
       async handle(call) {
         const { req } = call;
-        const answer = (refusal: Refusal) => reply(call, refusal.code, refusal.key, {}, { params: { ...limit, ...refusal.params } });
+        const refused = (failure: UploadFailure) => refuse(call, REFUSALS, failure);
 
-        if (!/^multipart\/form-data\b/i.test(req.headers['content-type'] ?? '')) {
+        if (!isMultipart(req)) {
           discardRestOfBody(req, max + MULTIPART_ALLOWANCE);
-          return reply(call, 400, 'upload_not_multipart');
+          return refused({ reason: 'not_multipart' });
         }
         const declared = Number(req.headers['content-length']);
         if (Number.isFinite(declared) && declared > max + MULTIPART_ALLOWANCE) {
@@ -170,30 +137,25 @@ export const uploadRoutes: RestArea = (services) => {
           // a larger one gets the answer and a closed connection.
           if (declared <= 2 * max + MULTIPART_ALLOWANCE) {
             discardRestOfBody(req, declared);
-            return answer(refuse(413, 'upload_too_large'));
+            return refused({ reason: 'too_large' });
           }
-          return reply(call, 413, 'upload_too_large', {}, { params: limit, headers: { connection: 'close' } });
+          return refused({ reason: 'far_too_large' });
         }
 
-        const pending = await services.uploads.begin();
-        let received: Received | Refusal;
+        const pending = await uploads.begin();
         try {
-          received = await receiveUpload(req, services.uploads, pending, services.config.maxFormParts);
+          const form = await readForm(req, pending.directory, services.config);
+          if ('reason' in form) {
+            await uploads.abort(pending);
+            discardRestOfBody(req, max + MULTIPART_ALLOWANCE);
+            return refused(form);
+          }
+          const received = await uploads.receive(form, pending);
+          if (!received.ok) return refused(received);
+          noteRequestTask(call.res, received.task.id);
+          return reply(call, 202, 'upload_accepted', { status: 'accepted', job_id: received.task.id, task_status_url: `/task/${received.task.id}` });
         } catch (error) {
-          await services.uploads.abort(pending);
-          throw error;
-        }
-        if (!received.ok) {
-          await services.uploads.abort(pending);
-          discardRestOfBody(req, max + MULTIPART_ALLOWANCE);
-          return answer(received);
-        }
-        try {
-          const task = await services.uploads.commit(pending, received.data, received.config, received.priority);
-          noteRequestTask(call.res, task.id);
-          return reply(call, 202, 'upload_accepted', { status: 'accepted', job_id: task.id, task_status_url: `/task/${task.id}` });
-        } catch (error) {
-          await services.uploads.abort(pending);
+          await uploads.abort(pending);
           throw error;
         }
       },

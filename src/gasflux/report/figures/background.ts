@@ -1,7 +1,7 @@
 // Figure 5: background correction. Raw gas and the fitted background on the left axis, the normalised
 // concentration on the right axis, and the normalised values flagged as signal highlighted.
 
-import type { ReportInput } from '../render-report.js';
+import type { ReportInput } from '../report-input.js';
 import { decimationNote, indicesWhere, minMaxDecimate } from '../decimate.js';
 import { clipFrame, escapeHtml, extent, fmtSig, linear, niceTicks, pad, polylinePath, px, svgOpen, xAxis, yAxis, type Frame } from '../svg.js';
 import { legendRow, type Figure, type TimeAxis } from './common.js';

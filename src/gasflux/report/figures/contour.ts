@@ -1,7 +1,7 @@
 // Figure 2: the kriged point-flux field on the curtain as filled bands (21 levels from min to max, semi-transparent),
 // with the kept measurements on top coloured by the normalised concentration, and the ground line when given.
 
-import type { ReportInput } from '../render-report.js';
+import type { ReportInput } from '../report-input.js';
 import { colourBar, divergingT, diverging, sequentialT, viridis } from '../colour-scale.js';
 import { decimationNote, indicesWhere, MAX_MARKERS, scatterDecimate } from '../decimate.js';
 import {

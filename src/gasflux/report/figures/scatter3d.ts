@@ -2,7 +2,7 @@
 // gas concentration; rows dropped by the curtain step are small black markers. Drawn as a static SVG in an
 // orthographic oblique projection; a small inline script (ROTATE_SCRIPT) lets the reader drag to rotate it.
 
-import type { ReportInput } from '../render-report.js';
+import type { ReportInput } from '../report-input.js';
 import { colourBar, sequentialT, viridis } from '../colour-scale.js';
 import { decimationNote, indicesWhere, MAX_MARKERS, scatterDecimate } from '../decimate.js';
 import { escapeHtml, extent, fmtSig, niceTicks, px, svgOpen, tickLabel } from '../svg.js';

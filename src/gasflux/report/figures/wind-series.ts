@@ -1,7 +1,7 @@
 // Figure 4: measured wind speed (left axis) and direction (right axis) against time, as markers plus rolling means
 // (5 samples, as in the reference; 5 s at the logging rate in corrected physics).
 
-import type { ReportInput } from '../render-report.js';
+import type { ReportInput } from '../report-input.js';
 import { decimationNote, indicesWhere, minMaxDecimate } from '../decimate.js';
 import { clipFrame, escapeHtml, extent, fmtSig, linear, niceTicks, pad, polylinePath, px, svgOpen, xAxis, yAxis, type Frame } from '../svg.js';
 import { legendRow, type Figure, type TimeAxis } from './common.js';

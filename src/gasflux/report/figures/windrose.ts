@@ -1,7 +1,7 @@
 // Figure 3: windrose of the measured wind (every row, before the curtain step): 16 direction sectors of 22.5°
 // centred on N … NNW, 13 Beaufort-like speed classes, stacked bars whose length is the percent of samples.
 
-import type { ReportInput } from '../render-report.js';
+import type { ReportInput } from '../report-input.js';
 import { turbo } from '../colour-scale.js';
 import { escapeHtml, niceTicks, px, svgOpen } from '../svg.js';
 import type { Figure } from './common.js';

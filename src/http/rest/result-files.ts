@@ -1,17 +1,25 @@
 /**
  * GET /download/{path}: a result file under the output folder, streamed. The path is taken from the raw request URL,
  * before any normalisation, so `..` (plain, percent-encoded or double-encoded), absolute paths and backslashes are
- * refused with 403 rather than silently resolved; src/domain/downloads.ts confines what is left (symlinks included).
+ * refused with 403 rather than silently resolved; src/domain/result-files.ts confines what is left (symlinks included).
  */
 import { open } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { Response, Type } from 'fets';
-import { resolveDownload } from '../../domain/downloads.js';
-import { reply } from './envelope.js';
+import { RESULT_FILE_PREFIX, resolveResultFile, type ResultFileTarget } from '../../domain/result-files.js';
+import { refuse, type Refusals } from './refusals.js';
 import { rawPath, type RestArea, type RestCall } from './route.js';
 import { errorEnvelope } from './schemas.js';
 
-export const DOWNLOAD_PREFIX = '/download/';
+type Refused = Extract<ResultFileTarget, { ok: false }> & { filename: string };
+
+const named = ({ filename }: Refused) => ({ filename });
+
+const REFUSALS: Refusals<Refused> = {
+  forbidden: { status: 403, key: 'result_file_forbidden', data: named },
+  directory: { status: 400, key: 'result_file_not_a_file', data: named },
+  not_found: { status: 404, key: 'result_file_not_found', data: named },
+};
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -55,7 +63,7 @@ function escapes(path: string): boolean {
 
 /** The requested file path (decoded) from the raw URL, or null when it must be refused. */
 export function requestedPath(raw: string): string | null {
-  const encoded = raw.startsWith(DOWNLOAD_PREFIX) ? raw.slice(DOWNLOAD_PREFIX.length) : '';
+  const encoded = raw.startsWith(RESULT_FILE_PREFIX) ? raw.slice(RESULT_FILE_PREFIX.length) : '';
   let decoded: string;
   try {
     decoded = decodeURIComponent(encoded);
@@ -72,32 +80,28 @@ function disposition(name: string): string {
   return `${kind}; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
 }
 
-/** Serves a download; also used by the router's fallback for raw `/download/…` URLs that normalise elsewhere. */
-export async function serveDownload(call: RestCall): Promise<Response> {
+/** Serves a result file; also used by the router's fallback for raw `/download/…` URLs that normalise elsewhere. */
+export async function serveResultFile(call: RestCall): Promise<Response> {
   const { services } = call;
   const raw = rawPath(call.req);
   const requested = requestedPath(raw);
   const shown = (() => {
     try {
-      return decodeURIComponent(raw.slice(DOWNLOAD_PREFIX.length));
+      return decodeURIComponent(raw.slice(RESULT_FILE_PREFIX.length));
     } catch {
-      return raw.slice(DOWNLOAD_PREFIX.length);
+      return raw.slice(RESULT_FILE_PREFIX.length);
     }
   })();
-  if (requested === null) return reply(call, 403, 'download_forbidden', { filename: shown });
-  if (requested === '') return reply(call, 404, 'download_not_found', { filename: requested });
-  const target = await resolveDownload(services.config.outputFolder, requested, services.tasks);
-  if (!target.ok) {
-    if (target.reason === 'forbidden') return reply(call, 403, 'download_forbidden', { filename: requested });
-    if (target.reason === 'directory') return reply(call, 400, 'download_not_a_file', { filename: requested });
-    return reply(call, 404, 'download_not_found', { filename: requested });
-  }
+  if (requested === null) return refuse(call, REFUSALS, { ok: false, reason: 'forbidden', filename: shown });
+  if (requested === '') return refuse(call, REFUSALS, { ok: false, reason: 'not_found', filename: requested });
+  const target = await resolveResultFile(services.config.outputFolder, requested, services.tasks);
+  if (!target.ok) return refuse(call, REFUSALS, { ...target, filename: requested });
   // Open first: the size sent is the size of the file actually streamed, and a file removed meanwhile is a 404.
   let handle;
   try {
     handle = await open(target.path, 'r');
   } catch {
-    return reply(call, 404, 'download_not_found', { filename: requested });
+    return refuse(call, REFUSALS, { ok: false, reason: 'not_found', filename: requested });
   }
   const { size } = await handle.stat();
   const name = basename(target.path);
@@ -112,7 +116,7 @@ export async function serveDownload(call: RestCall): Promise<Response> {
   });
 }
 
-export const downloadRoutes: RestArea = () => [
+export const resultFileRoutes: RestArea = () => [
   {
     method: 'GET',
     path: '/download/:path+',
@@ -129,6 +133,6 @@ export const downloadRoutes: RestArea = () => [
         404: errorEnvelope,
       },
     },
-    handle: serveDownload,
+    handle: serveResultFile,
   },
 ];

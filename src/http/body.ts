@@ -1,4 +1,4 @@
-/** Reading small request bodies (JSON) from Node's stream with a bound, and discarding what a refused request still sends. */
+/** Reading small request bodies (JSON) from Node's stream with a bound, and discarding what a refused request still sends (REST and GraphQL). */
 import type { IncomingMessage } from 'node:http';
 
 export type BodyResult = { ok: true; text: string } | { ok: false; reason: 'too_large' };

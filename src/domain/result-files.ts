@@ -1,14 +1,26 @@
-/** Which file a download path names, confined to the output folder (no `..`, absolute paths or symlink escapes). */
+/**
+ * A task's result files as both APIs address them: the path that serves one (REST `GET /download/<rel_path>`, the
+ * `download_url` of REST and the `downloadUrl` of GraphQL), and which file such a path names, confined to the output
+ * folder (no `..`, absolute paths or symlink escapes).
+ */
 import { realpath, stat } from 'node:fs/promises';
 import { isAbsolute, resolve, sep } from 'node:path';
 import type { TaskService } from './task-service.js';
 
-export type DownloadTarget =
+/** The REST path under which result files are served (the web API doc's `/download/{filename}`). */
+export const RESULT_FILE_PREFIX = '/download/';
+
+/** The path of a result file, from its path under the output folder, each segment percent-encoded. */
+export function resultFileUrl(relPath: string): string {
+  return `${RESULT_FILE_PREFIX}${relPath.split('/').map(encodeURIComponent).join('/')}`;
+}
+
+export type ResultFileTarget =
   | { ok: true; path: string; size: number }
   | { ok: false; reason: 'forbidden' | 'not_found' | 'directory' };
 
 /** `requested` is the decoded path after `/download/`. */
-export async function resolveDownload(outputFolder: string, requested: string, tasks?: TaskService): Promise<DownloadTarget> {
+export async function resolveResultFile(outputFolder: string, requested: string, tasks?: Pick<TaskService, 'get'>): Promise<ResultFileTarget> {
   if (requested.includes('\0') || isAbsolute(requested) || /^[a-zA-Z]:/.test(requested) || requested.includes('\\')) {
     return { ok: false, reason: 'forbidden' };
   }
@@ -26,7 +38,7 @@ export async function resolveDownload(outputFolder: string, requested: string, t
     if (tasks && segments.length === 2) {
       const task = await tasks.get(segments[0]).catch(() => null);
       const match = task?.results.find((r) => r.name === segments[1]);
-      if (match) return resolveDownload(outputFolder, match.relPath);
+      if (match) return resolveResultFile(outputFolder, match.relPath);
     }
     return { ok: false, reason: 'not_found' };
   }
