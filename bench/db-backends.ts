@@ -27,9 +27,9 @@ import { pathToFileURL } from 'node:url';
 import { MongoClient, type Db } from 'mongodb';
 import { ensureFerretdbBinary, startFerretdb } from '../src/infra/ferretdb.ts';
 import { projectPath } from '../src/project-root.ts';
-import { DownloadRecords, type DownloadRecord } from '../src/wis2-service/downloads/records.ts';
+import { DownloadRecords } from '../src/wis2-service/downloads/records.ts';
 import { TaskStore } from '../src/domain/task-store.ts';
-import type { Task } from '../src/domain/task.ts';
+import { record, task } from './service-documents.ts';
 
 const SIZES = (process.env.BENCH_SIZES ?? '1000,100000').split(',').map(Number);
 const OPERATIONS = 200;
@@ -309,26 +309,7 @@ async function firstAnswer(uri: string, started: number): Promise<number> {
   }
 }
 
-// ---- the service's documents and operations (as bench/db.ts) ----
-
-function task(id: string): Task {
-  const now = new Date();
-  const file = { originalName: 'flight.xlsx', path: `${id}/flight.xlsx`, size: 1000, sha256: '0'.repeat(64) };
-  return {
-    id, status: 'pending', message: 'queued', priority: 'normal', createdAt: now, updatedAt: now, startedAt: null, finishedAt: null,
-    processingTimeSeconds: null, input: file, config: null, reportName: 'flight', progress: null, results: [], flux: null,
-    runDirectory: null, totalSize: 0, error: null, attempts: 0, version: 1,
-  };
-}
-
-function record(i: number): DownloadRecord {
-  return {
-    subscriptionId: 'bench', messageId: `m${i}`, dataId: `d${i}`, metadataId: null, topic: 'cache/a/wis2/x', centreId: 'x', cache: 'localhost',
-    href: `http://localhost/${i}`, status: 'SUCCESS', errorClass: null, reason: null, path: null, save: true, size: 10240, expectedSize: 10240,
-    mediaType: 'application/bufr', hashMethod: 'sha512', expectedHash: null, actualHash: null, validHash: null, overwrite: false, attempts: 1,
-    receivedAt: null, downloadStart: null, downloadEnd: null, recordedAt: new Date(), durationMs: 1,
-  };
-}
+// ---- the service's operations (as bench/db.ts) ----
 
 interface Stores {
   client: MongoClient;

@@ -19,34 +19,15 @@ import { MongoClient, type Db } from 'mongodb';
 import { startTestApp, type TestDatabase } from '../test/helpers/app-harness.ts';
 import { startFerretdb } from '../src/infra/ferretdb.ts';
 import { DedupStore } from '../src/wis2-service/downloads/dedup-store.ts';
-import { DownloadRecords, type DownloadRecord } from '../src/wis2-service/downloads/records.ts';
+import { DownloadRecords } from '../src/wis2-service/downloads/records.ts';
 import { TaskStore } from '../src/domain/task-store.ts';
-import type { Task } from '../src/domain/task.ts';
+import { record, task } from './service-documents.ts';
 
 const SIZES = [1_000, 10_000, 100_000];
 const OPERATIONS = 200;
 const BATCH = 1_000;
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-
-function task(id: string): Task {
-  const now = new Date();
-  const file = { originalName: 'flight.xlsx', path: `${id}/flight.xlsx`, size: 1000, sha256: '0'.repeat(64) };
-  return {
-    id, status: 'pending', message: 'queued', priority: 'normal', createdAt: now, updatedAt: now, startedAt: null, finishedAt: null,
-    processingTimeSeconds: null, input: file, config: null, reportName: 'flight', progress: null, results: [], flux: null,
-    runDirectory: null, totalSize: 0, error: null, attempts: 0, version: 1,
-  };
-}
-
-function record(i: number): DownloadRecord {
-  return {
-    subscriptionId: 'bench', messageId: `m${i}`, dataId: `d${i}`, metadataId: null, topic: 'cache/a/wis2/x', centreId: 'x', cache: 'localhost',
-    href: `http://localhost/${i}`, status: 'SUCCESS', errorClass: null, reason: null, path: null, save: true, size: 10240, expectedSize: 10240,
-    mediaType: 'application/bufr', hashMethod: 'sha512', expectedHash: null, actualHash: null, validHash: null, overwrite: false, attempts: 1,
-    receivedAt: null, downloadStart: null, downloadEnd: null, recordedAt: new Date(), durationMs: 1,
-  } as DownloadRecord;
-}
 
 /** Fills `collection` up to `size` documents shaped as the service stores them. */
 async function fill(db: Db, collection: string, from: number, size: number, make: (i: number) => Record<string, unknown>) {
