@@ -8,6 +8,7 @@ import type { Agenda, Job } from 'agenda';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { ObjectId, type Collection, type Db, type Document } from 'mongodb';
 import type { z } from 'zod';
+import { GroupCommit } from '../src/infra/batched-commands.js';
 import { whileLocked } from '../src/infra/job-lock.js';
 import { AGENDA_JOBS_COLLECTION } from '../src/infra/mongo.js';
 import { outcomes } from '../src/wis2/outcomes.js';
@@ -136,26 +137,21 @@ export function defineWis2DownloadJobs(agenda: Agenda, context: Wis2DownloadJobC
 
 /**
  * Marks finished downloads in the job's document, so a worker that takes the job over from a dead one runs only the
- * rest. One write at a time; what finishes meanwhile goes into the next. `settled` resolves once all are written.
+ * rest: the marks of downloads that finish while one is being written go into the next write (GroupCommit).
+ * `settled` resolves once all are written (a failed write is reported to `onError`, the downloads stand).
  */
 function doneMarker(jobs: Collection<Document>, id: ObjectId, onError: (error: unknown) => void) {
-  let waiting: number[] = [];
-  let writing: Promise<void> | null = null;
-  const write = async () => {
-    while (waiting.length > 0) {
-      const indexes = waiting;
-      waiting = [];
-      await jobs.updateOne({ _id: id }, { $push: { 'data.done': { $each: indexes } } } as Document).catch(onError);
-    }
-    writing = null;
-  };
+  const commit = new GroupCommit<number>(async (indexes) => {
+    await jobs.updateOne({ _id: id }, { $push: { 'data.done': { $each: indexes } } } as Document);
+    return indexes.map(() => undefined);
+  });
+  const writes: Promise<void>[] = [];
   return {
     mark(index: number) {
-      waiting.push(index);
-      writing ??= write();
+      writes.push(commit.submit(index).catch(onError));
     },
     async settled() {
-      while (writing) await writing;
+      await Promise.all(writes);
     },
   };
 }

@@ -27,7 +27,7 @@ interface Pending<T, R> {
 }
 
 /** Runs `run` on what was submitted meanwhile, one call at a time; `run` gives each item its result or its error. */
-class GroupCommit<T, R = void> {
+export class GroupCommit<T, R = void> {
   private waiting: Pending<T, R>[] = [];
   private running: Promise<void> | null = null;
 

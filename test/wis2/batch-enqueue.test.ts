@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { MongoClient, type CommandStartedEvent, type Db, type Document } from 'mongodb';
 import { Agenda } from 'agenda';
 import { MongoBackend } from '@agendajs/mongo-backend';
-import { useTestApp } from '../helpers/app-harness.ts';
+import { eventually, useTestApp } from '../helpers/app-harness.ts';
 import { useFileServer } from '../helpers/file-server.ts';
 import { DedupStore } from '../../src/wis2-service/downloads/dedup-store.ts';
 import { DownloadRecords } from '../../src/wis2-service/downloads/records.ts';
@@ -76,10 +76,8 @@ describe('batched enqueue of WIS2 downloads', () => {
       await agenda.stop();
     }
   }
-  const until = async (done: () => boolean, ms = 30_000) => {
-    const deadline = Date.now() + ms;
-    while (!done() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  };
+  /** Waits for `done` (the harness's eventually: a clear failure if it never comes). */
+  const until = (done: () => boolean, what: string) => eventually(async () => (done() ? true : undefined), 30_000, what);
 
   let seq = 0;
   const request = (extra: Partial<DownloadJobData> = {}): DownloadJobData => {
@@ -215,7 +213,7 @@ describe('batched enqueue of WIS2 downloads', () => {
       }
       assert.deepEqual(jobInserts(), [1, 1, 1]);
       // A download is marked done after its outcome is reported, so the last marks may still be on their way.
-      await until(() => seen.length === requests.length && doneMarks.length === requests.length);
+      await until(() => seen.length === requests.length && doneMarks.length === requests.length, 'every outcome and done mark');
     });
     assert.deepEqual(seen.map((s) => s.outcome.status), Array(30).fill('SUCCESS'));
     assert.ok(files.mostInFlight <= 8, `at most 8 high_priority downloads at once, saw ${files.mostInFlight}`);
@@ -229,7 +227,7 @@ describe('batched enqueue of WIS2 downloads', () => {
     const job = await enqueueBatch(requests);
     // As a worker that died after finishing the first two would have left it.
     await db.collection('agendaJobs').updateOne({ _id: job }, { $set: { 'data.starts': 1, 'data.done': [0, 1] } });
-    await withWorkers(seen, async () => until(() => seen.length === 3));
+    await withWorkers(seen, async () => void (await until(() => seen.length === 3, 'three outcomes')));
     await new Promise((r) => setTimeout(r, 300));
     assert.deepEqual(seen.map((s) => s.record.messageId).sort(), requests.slice(2).map((r) => r.messageId).sort());
     assert.deepEqual(fetched().sort(), requests.slice(2).map((r) => new URL(r.href).pathname).sort());
@@ -240,7 +238,7 @@ describe('batched enqueue of WIS2 downloads', () => {
     const requests = Array.from({ length: 4 }, () => request());
     const job = await enqueueBatch(requests);
     await db.collection('agendaJobs').updateOne({ _id: job }, { $set: { 'data.starts': 3, 'data.done': [3] } });
-    await withWorkers(seen, async () => until(() => seen.length === 3), { maxAttempts: 3 });
+    await withWorkers(seen, async () => void (await until(() => seen.length === 3, 'three outcomes')), { maxAttempts: 3 });
     assert.deepEqual(seen.map((s) => [s.record.messageId, s.outcome.status, s.record.errorClass]).sort(), requests.slice(0, 3).map((r) => [r.messageId, 'FAILED', 'TooManyAttempts']).sort());
     assert.deepEqual(fetched(), []);
   });
